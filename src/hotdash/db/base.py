@@ -26,7 +26,7 @@ class Base(DeclarativeBase):
     """Root of every HotDash table."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime()}
+    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
 
 
 class IdMixin:
@@ -42,5 +42,5 @@ class SourceMixin:
     external_id: Mapped[str] = mapped_column(String(128))
 
     @declared_attr.directive
-    def __table_args__(cls) -> tuple[UniqueConstraint, ...]:  # noqa: N805 - SQLAlchemy passes the class
+    def __table_args__(cls) -> tuple[UniqueConstraint, ...]:
         return (UniqueConstraint("source", "external_id"),)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import Connection, Table, func, select
 
 
 def is_sqlite(connection: Connection) -> bool:
@@ -13,7 +13,9 @@ def is_sqlite(connection: Connection) -> bool:
     return connection.dialect.name == "sqlite"
 
 
-def copy_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+def copy_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
     """Append rows as fast as the database allows: COPY on PostgreSQL, one prepared executemany on SQLite."""
     names = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
     quoted_table = connection.dialect.identifier_preparer.format_table(table)
@@ -32,7 +34,5 @@ def reset_id_sequence(connection: Connection, table: Table) -> None:
     """After rows were written with explicit ids, move the id sequence past them (PostgreSQL only)."""
     if is_sqlite(connection):
         return  # SQLite picks max(rowid) + 1 by itself.
-    connection.execute(
-        text("SELECT setval(pg_get_serial_sequence(:t, 'id'), COALESCE((SELECT MAX(id) FROM " + table.name + "), 1))"),  # noqa: S608 - table name is ours
-        {"t": table.name},
-    )
+    highest = select(func.coalesce(func.max(table.c.id), 1)).scalar_subquery()
+    connection.execute(select(func.setval(func.pg_get_serial_sequence(table.name, "id"), highest)))

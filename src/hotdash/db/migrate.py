@@ -13,13 +13,15 @@ from sqlalchemy import Engine
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def alembic_config(engine: Engine | None = None) -> Config:
-    """Return an Alembic config pointing at the packaged migrations, optionally bound to `engine`."""
+def alembic_config() -> Config:
+    """Return an Alembic config pointing at the packaged migrations.
+
+    Bind it to a database by setting `config.attributes["connection"]`; without one, env.py migrates the
+    database the settings point at.
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
-    if engine is not None:
-        config.attributes["engine"] = engine
     return config
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +18,9 @@ from hotdash.settings import Settings
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # Python's sqlite3 module starts transactions itself and leaves DDL outside them, so a migration that
+    # fails halfway would leave half a schema. Let SQLAlchemy issue BEGIN instead (see _begin_sqlite).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the web app read while an import writes; NORMAL is durable across application crashes in WAL
     # mode (only an OS crash can lose the last commits), which is the embedded default's trade-off.
@@ -27,11 +31,16 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_sqlite(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for `url`, with SQLite tuned for the embedded default."""
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
@@ -58,3 +67,16 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def request_session(request: Request) -> Iterator[Session]:
+    """Yield the request's unit of work: committed if the handler succeeds, rolled back if it raises."""
+    # create_app puts the factory on app.state, so nothing here is bound to a database at import time.
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    with unit_of_work(factory) as session:
+        yield session
+
+
+# scope="function" ends the unit of work before the response is sent: a commit that fails becomes an error
+# response instead of a 200 for a change that was never saved.
+DbSession = Annotated[Session, Depends(request_session, scope="function")]

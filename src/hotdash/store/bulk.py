@@ -59,7 +59,8 @@ def to_storage(values: Column, sqlite: bool) -> list[Any]:
         for index in np.flatnonzero(np.isnan(values)):
             out[index] = None
         return out
-    return values.tolist()
+    plain: list[Any] = values.tolist()
+    return plain
 
 
 def bulk_insert(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from hotdash.db.metadata import target_metadata
 from hotdash.db.session import engine_from_settings
+from hotdash.schema import target_metadata
 from hotdash.settings import get_settings
 
 

@@ -10,7 +10,6 @@ from numpy.typing import NDArray
 
 from hotdash.store.bulk import Column
 from hotdash.store.demo import names
-from hotdash.store.demo.catalog import Catalog
 from hotdash.store.demo.dataset import SOURCE
 from hotdash.store.demo.orders import Orders
 from hotdash.store.demo.timeline import DAY, HOUR, DayGrid, as_datetime64
@@ -77,14 +76,18 @@ def build_fulfillment(grid: DayGrid, orders: Orders, rng: np.random.Generator) -
     carrier_names = [c[0] for c in names.CARRIERS]
     carrier = rng.choice(len(names.CARRIERS), n, p=np.array([c[1] for c in names.CARRIERS]))
     transit_median = np.array([c[2] for c in names.CARRIERS])[carrier]
-    transit_days = rng.lognormal(np.log(transit_median), 0.3) * np.where(express, 0.6, 1.0)
+    transit_days = rng.lognormal(np.log(transit_median), 0.22) * np.where(express, 0.6, 1.0)
     delivered = shipped + (transit_days * DAY).astype(np.int64)
+    estimate_days = transit_median * np.where(express, 0.6, 1.0) * 1.2
     wave = carrier_names.index(names.DELAYED_CARRIER)
     stalled = is_shipped & (carrier == wave) & (shipped >= now - WAVE_DAYS * DAY) & (rng.random(n) < 0.75)
     is_delivered = is_shipped & ~stalled & (delivered <= now)
 
-    status = np.where(orders.cancelled, "cancelled",
-                      np.where(is_delivered, "delivered", np.where(is_shipped, "fulfilled", "unfulfilled")))
+    status = np.where(
+        orders.cancelled,
+        "cancelled",
+        np.where(is_delivered, "delivered", np.where(is_shipped, "fulfilled", "unfulfilled")),
+    )
     ship_index = np.full(n, -1, dtype=np.int64)
     order_ids = np.flatnonzero(is_shipped)
     ship_index[order_ids] = np.arange(len(order_ids))
@@ -92,13 +95,23 @@ def build_fulfillment(grid: DayGrid, orders: Orders, rng: np.random.Generator) -
     s_shipped = shipped[order_ids]
     s_delivered = np.where(is_delivered[order_ids], delivered[order_ids], NAT)
     s_stalled = stalled[order_ids]
-    events = _events(grid, order_ids, orders, s_carrier, s_shipped, delivered[order_ids], s_stalled,
-                     transit_days[order_ids], rng)
+    events = _events(
+        grid,
+        order_ids,
+        orders,
+        s_carrier,
+        s_shipped,
+        delivered[order_ids],
+        s_stalled,
+        transit_days[order_ids],
+        rng,
+    )
     last_event = np.full(len(order_ids), NAT, dtype=np.int64)
     np.maximum.at(last_event, events["_shipment"], events["_time"])
     out_for_delivery = ~s_stalled & (s_delivered == NAT) & (delivered[order_ids] - now < 8 * HOUR)
-    s_status = np.where(s_delivered != NAT, "delivered",
-                        np.where(out_for_delivery, "out_for_delivery", "in_transit"))
+    s_status = np.where(
+        s_delivered != NAT, "delivered", np.where(out_for_delivery, "out_for_delivery", "in_transit")
+    )
     numbers = _tracking_numbers(rng, s_carrier)
     shipments: dict[str, Column] = {
         "id": np.arange(1, len(order_ids) + 1),
@@ -109,27 +122,43 @@ def build_fulfillment(grid: DayGrid, orders: Orders, rng: np.random.Generator) -
         "carrier": [carrier_names[c] for c in s_carrier.tolist()],
         "service": [names.CARRIERS[c][3] for c in s_carrier.tolist()],
         "tracking_number": numbers,
-        "tracking_url": [TRACKING_URL[carrier_names[c]].format(t) for c, t in zip(s_carrier.tolist(), numbers,
-                                                                                strict=True)],
+        "tracking_url": [
+            TRACKING_URL[carrier_names[c]].format(t) for c, t in zip(s_carrier.tolist(), numbers, strict=True)
+        ],
         "status": s_status,
         "shipped_at": as_datetime64(s_shipped),
-        "estimated_delivery_at": as_datetime64(s_shipped + (transit_median[order_ids] * DAY).astype(np.int64)),
+        # Carriers quote a conservative date: roughly the 80th percentile of their transit times.
+        "estimated_delivery_at": as_datetime64(s_shipped + (estimate_days[order_ids] * DAY).astype(np.int64)),
         "delivered_at": as_datetime64(s_delivered),
         "last_event_at": as_datetime64(last_event),
         "updated_at": as_datetime64(np.maximum(last_event, s_shipped)),
     }
     public_events = {k: v for k, v in events.items() if not k.startswith("_")}
     return Fulfillment(
-        status=status, ship_by=ship_by, deliver_by=deliver_by,
-        shipped=np.where(is_shipped, shipped, NAT), delivered=np.where(is_delivered, delivered, NAT),
-        shipment_of_order=ship_index, carrier_of_order=np.where(is_shipped, carrier, -1), stalled=stalled,
-        shipments=shipments, events=public_events,
+        status=status,
+        ship_by=ship_by,
+        deliver_by=deliver_by,
+        shipped=np.where(is_shipped, shipped, NAT),
+        delivered=np.where(is_delivered, delivered, NAT),
+        shipment_of_order=ship_index,
+        carrier_of_order=np.where(is_shipped, carrier, -1),
+        stalled=stalled,
+        shipments=shipments,
+        events=public_events,
     )
 
 
-def _events(grid: DayGrid, order_ids: NDArray[np.int64], orders: Orders, carrier: NDArray[np.int64],
-            shipped: NDArray[np.int64], delivered: NDArray[np.int64], stalled: NDArray[np.bool_],
-            transit_days: NDArray[np.float64], rng: np.random.Generator) -> dict[str, Any]:
+def _events(
+    grid: DayGrid,
+    order_ids: NDArray[np.int64],
+    orders: Orders,
+    carrier: NDArray[np.int64],
+    shipped: NDArray[np.int64],
+    delivered: NDArray[np.int64],
+    stalled: NDArray[np.bool_],
+    transit_days: NDArray[np.float64],
+    rng: np.random.Generator,
+) -> dict[str, Any]:
     """Carrier scans up to now; a stalled parcel's last scan is its arrival at the carrier's hub."""
     count = len(order_ids)
     placed = orders.placed[order_ids]
@@ -148,11 +177,20 @@ def _events(grid: DayGrid, order_ids: NDArray[np.int64], orders: Orders, carrier
     loc = orders.location[order_ids][shipment].tolist()
     car = carrier[shipment].tolist()
     statuses = np.array(["label_created", "in_transit", "in_transit", "out_for_delivery", "delivered"])
-    description = {0: "Shipping label created", 1: "Picked up by carrier", 3: "Out for delivery", 4: "Delivered"}
-    text = [f"Arrived at {carrier_names[c]} facility" if k == 2 else description[k]
-            for k, c in zip(kind.tolist(), car, strict=True)]
-    city = [names.CARRIER_HUBS[carrier_names[c]] if k == 2 else (LOCATION_CITY[lo] if k < 2 else None)
-            for k, c, lo in zip(kind.tolist(), car, loc, strict=True)]
+    description = {
+        0: "Shipping label created",
+        1: "Picked up by carrier",
+        3: "Out for delivery",
+        4: "Delivered",
+    }
+    text = [
+        f"Arrived at {carrier_names[c]} facility" if k == 2 else description[k]
+        for k, c in zip(kind.tolist(), car, strict=True)
+    ]
+    city = [
+        names.CARRIER_HUBS[carrier_names[c]] if k == 2 else (LOCATION_CITY[lo] if k < 2 else None)
+        for k, c, lo in zip(kind.tolist(), car, loc, strict=True)
+    ]
     n_events = len(shipment)
     return {
         "id": np.arange(1, n_events + 1),

@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from numpy.typing import NDArray
 
 from hotdash.store.bulk import Column
 from hotdash.store.demo import names
@@ -63,35 +64,51 @@ def generate(size: DemoSize, seed: int, now: datetime) -> DemoData:
     data.add_columns("tracking_events", fulfillment.events)
     data.add_columns("refunds", refunds.columns)
     data.add_columns("returns", refunds.returns)
-    hours = open_hours(grid.dates[0], grid.dates[-1].replace(year=grid.dates[-1].year + 1), tz, SUPPORT_HOURS,
-                       catalog.closed_days)
-    data.add_columns("tickets", build_tickets(grid, orders, fulfillment, refunds, vip, catalog.operator_ids, hours,
-                                              rng, data.scenarios))
+    hours = open_hours(
+        grid.dates[0],
+        grid.dates[-1].replace(year=grid.dates[-1].year + 1),
+        tz,
+        SUPPORT_HOURS,
+        catalog.closed_days,
+    )
+    data.add_columns(
+        "tickets",
+        build_tickets(
+            grid, orders, fulfillment, refunds, vip, catalog.operator_ids, hours, rng, data.scenarios
+        ),
+    )
     data.add_columns("page_traffic", build_traffic(grid, orders, rng))
     lead_times = [s[1] for s in names.SUPPLIERS]
-    data.add_columns("inventory_levels", build_inventory(grid, orders, fulfillment, catalog, rng, data.scenarios,
-                                                         lead_times))
+    data.add_columns(
+        "inventory_levels",
+        build_inventory(grid, orders, fulfillment, catalog, rng, data.scenarios, lead_times),
+    )
     return data
 
 
-def _customers(orders: Orders, refunds: Refunds) -> tuple[dict[str, Column], np.ndarray]:  # type: ignore[type-arg]
+def _customers(orders: Orders, refunds: Refunds) -> tuple[dict[str, Column], NDArray[np.bool_]]:
     """Derive each customer's lifetime figures from the orders they placed."""
     count = int(orders.customer.max()) + 1
     live = ~orders.cancelled
     orders_count = np.bincount(orders.customer[live], minlength=count)
-    refunded = np.bincount(refunds.order[~refunds.pending], weights=refunds.amount[~refunds.pending],
-                           minlength=orders.count)
+    refunded = np.bincount(
+        refunds.order[~refunds.pending], weights=refunds.amount[~refunds.pending], minlength=orders.count
+    )
     net = np.where(live, orders.total - refunded, 0)
     spent = np.bincount(orders.customer, weights=net, minlength=count)
+    # Lifetime figures count the orders that stand: a cancelled order makes nobody a buyer.
+    created = np.full(count, np.iinfo(np.int64).max)
+    np.minimum.at(created, orders.customer, orders.placed)
     first = np.full(count, np.iinfo(np.int64).max)
-    np.minimum.at(first, orders.customer, orders.placed)
+    np.minimum.at(first, orders.customer[live], orders.placed[live])
     last = np.zeros(count, dtype=np.int64)
     np.maximum.at(last, orders.customer, orders.placed)
     vip = (spent >= VIP_SPEND_CENTS) | (orders_count >= VIP_ORDERS)
     ids = np.arange(1, count + 1)
     first_names, last_names = names.FIRST_NAMES, names.LAST_NAMES
-    full_names = [f"{first_names[i % len(first_names)]} {last_names[(i * 7) % len(last_names)]}"
-                  for i in range(count)]
+    full_names = [
+        f"{first_names[i % len(first_names)]} {last_names[(i * 7) % len(last_names)]}" for i in range(count)
+    ]
     return {
         "id": ids,
         "source": [SOURCE] * count,
@@ -105,7 +122,7 @@ def _customers(orders: Orders, refunds: Refunds) -> tuple[dict[str, Column], np.
         "total_spent": spent / 100,
         "is_vip": vip,
         "tags": np.where(vip, "vip", ""),
-        "created_at": as_datetime64(first),
+        "created_at": as_datetime64(created),
         "updated_at": as_datetime64(last),
     }, vip
 
@@ -114,14 +131,24 @@ def _order_columns(orders: Orders, fulfillment: Fulfillment, refunds: Refunds) -
     n = orders.count
     done = ~refunds.pending
     refunded = np.bincount(refunds.order[done], weights=refunds.amount[done], minlength=n)
-    financial = np.where(orders.cancelled, "voided",
-                         np.where(refunded >= orders.total, "refunded",
-                                  np.where(refunded > 0, "partially_refunded", "paid")))
-    cancelled_at = orders.placed + (np.random.default_rng(n).uniform(0.2, 6, n) * 3_600_000_000).astype(np.int64)
+    financial = np.where(
+        orders.cancelled,
+        "voided",
+        np.where(refunded >= orders.total, "refunded", np.where(refunded > 0, "partially_refunded", "paid")),
+    )
+    cancelled_at = orders.placed + (np.random.default_rng(n).uniform(0.2, 6, n) * 3_600_000_000).astype(
+        np.int64
+    )
     reasons = np.array(names.CANCEL_REASONS)[np.arange(n) % len(names.CANCEL_REASONS)]
     ids = np.arange(1, n + 1)
-    last_change = np.maximum(orders.placed, np.where(fulfillment.delivered != NAT, fulfillment.delivered,
-                                                     np.where(fulfillment.shipped != NAT, fulfillment.shipped, 0)))
+    last_change = np.maximum(
+        orders.placed,
+        np.where(
+            fulfillment.delivered != NAT,
+            fulfillment.delivered,
+            np.where(fulfillment.shipped != NAT, fulfillment.shipped, 0),
+        ),
+    )
     return {
         "id": ids,
         "source": [SOURCE] * n,
@@ -145,8 +172,12 @@ def _order_columns(orders: Orders, fulfillment: Fulfillment, refunds: Refunds) -
         "ship_by": as_datetime64(fulfillment.ship_by),
         "deliver_by": as_datetime64(fulfillment.deliver_by),
         "fulfilled_at": as_datetime64(fulfillment.shipped),
-        "cancelled_at": as_datetime64(np.where(orders.cancelled, np.minimum(cancelled_at, orders.placed.max()), NAT)),
-        "cancel_reason": [r if c else None for r, c in zip(reasons.tolist(), orders.cancelled.tolist(), strict=True)],
+        "cancelled_at": as_datetime64(
+            np.where(orders.cancelled, np.minimum(cancelled_at, orders.placed.max()), NAT)
+        ),
+        "cancel_reason": [
+            r if c else None for r, c in zip(reasons.tolist(), orders.cancelled.tolist(), strict=True)
+        ],
         "updated_at": as_datetime64(last_change),
     }
 

@@ -26,8 +26,15 @@ def daily_units(grid: DayGrid, orders: Orders, n_skus: int, days: int) -> NDArra
     return units / days
 
 
-def build_inventory(grid: DayGrid, orders: Orders, fulfillment: Fulfillment, catalog: Catalog,
-                    rng: np.random.Generator, scenarios: Scenarios, lead_times: list[int]) -> dict[str, Column]:
+def build_inventory(
+    grid: DayGrid,
+    orders: Orders,
+    fulfillment: Fulfillment,
+    catalog: Catalog,
+    rng: np.random.Generator,
+    scenarios: Scenarios,
+    lead_times: list[int],
+) -> dict[str, Column]:
     """Give every SKU stock at every location; leave the planted SKUs with only days of cover."""
     n_skus = len(catalog.sku_weight)
     n_locations = len(names.LOCATIONS)
@@ -40,9 +47,9 @@ def build_inventory(grid: DayGrid, orders: Orders, fulfillment: Fulfillment, cat
     sellers = by_revenue[velocity[by_revenue] > 0]
     for rank, days in PLANTED_COVER:
         position = int(rank) if isinstance(rank, int) else int(rank * len(sellers))
-        sku = int(sellers[min(position, len(sellers) - 1)])
-        cover[sku] = days
-        planted.append(sku)
+        chosen = int(sellers[min(position, len(sellers) - 1)])
+        cover[chosen] = days
+        planted.append(chosen)
     scenarios.low_cover_top_skus = [catalog.sku_code[s] for s in planted[:3]]
 
     share = catalog.location_share
@@ -57,8 +64,11 @@ def build_inventory(grid: DayGrid, orders: Orders, fulfillment: Fulfillment, cat
 
     open_lines = fulfillment.status[orders.line_order] == "unfulfilled"
     committed = np.zeros(n_skus * n_locations, dtype=np.int64)
-    np.add.at(committed, orders.line_sku[open_lines] * n_locations + orders.location[orders.line_order[open_lines]],
-              orders.line_qty[open_lines])
+    np.add.at(
+        committed,
+        orders.line_sku[open_lines] * n_locations + orders.location[orders.line_order[open_lines]],
+        orders.line_qty[open_lines],
+    )
     lead = np.array(lead_times)[catalog.sku_supplier]
     has_po = rng.random(n_skus) < 0.25
     has_po[planted[:3]] = True  # a PO is on its way, but arrives after the shelf runs empty
@@ -70,7 +80,9 @@ def build_inventory(grid: DayGrid, orders: Orders, fulfillment: Fulfillment, cat
     return {
         "id": np.arange(1, rows + 1),
         "source": [SOURCE] * rows,
-        "external_id": [f"level-{s + 1}-{loc + 1}" for s, loc in zip(sku.tolist(), location.tolist(), strict=True)],
+        "external_id": [
+            f"level-{s + 1}-{loc + 1}" for s, loc in zip(sku.tolist(), location.tolist(), strict=True)
+        ],
         "sku_id": sku + 1,
         "location_id": location + 1,
         "on_hand": available + committed,

@@ -9,25 +9,61 @@ STORE_CURRENCY = "USD"
 
 # product type -> (base names, variant axis values, median price in dollars)
 PRODUCT_TYPES: dict[str, tuple[list[str], list[str], float]] = {
-    "Backpacks": (["Daypack 22L", "Daypack 28L", "Trek Pack 45L", "Hydration Pack", "Sling Bag"],
-                  ["Slate", "Moss", "Ember"], 95.0),
-    "Jackets": (["Rain Shell", "Down Jacket", "Fleece Hoodie", "Softshell", "Insulated Vest"],
-                ["S", "M", "L", "XL"], 140.0),
-    "Footwear": (["Trail Runner", "Hiking Boot", "Camp Slide", "Approach Shoe"],
-                 ["8", "9", "10", "11"], 125.0),
-    "Camp Kitchen": (["Titanium Pot", "Backpacking Stove", "Insulated Mug", "Spork Set", "Water Filter"],
-                     ["Standard"], 38.0),
-    "Sleeping": (["Sleeping Bag 20F", "Sleeping Pad", "Camp Pillow", "Bivy Sack"],
-                 ["Regular", "Long"], 110.0),
-    "Accessories": (["Trekking Poles", "Beanie", "Sun Hoody", "Gaiters", "Dry Bag 10L"],
-                    ["Standard", "Large"], 32.0),
+    "Backpacks": (
+        ["Daypack 22L", "Daypack 28L", "Trek Pack 45L", "Hydration Pack", "Sling Bag"],
+        ["Slate", "Moss", "Ember"],
+        95.0,
+    ),
+    "Jackets": (
+        ["Rain Shell", "Down Jacket", "Fleece Hoodie", "Softshell", "Insulated Vest"],
+        ["S", "M", "L", "XL"],
+        140.0,
+    ),
+    "Footwear": (
+        ["Trail Runner", "Hiking Boot", "Camp Slide", "Approach Shoe"],
+        ["8", "9", "10", "11"],
+        125.0,
+    ),
+    "Camp Kitchen": (
+        ["Titanium Pot", "Backpacking Stove", "Insulated Mug", "Spork Set", "Water Filter"],
+        ["Standard"],
+        38.0,
+    ),
+    "Sleeping": (
+        ["Sleeping Bag 20F", "Sleeping Pad", "Camp Pillow", "Bivy Sack"],
+        ["Regular", "Long"],
+        110.0,
+    ),
+    "Accessories": (
+        ["Trekking Poles", "Beanie", "Sun Hoody", "Gaiters", "Dry Bag 10L"],
+        ["Standard", "Large"],
+        32.0,
+    ),
     "Lighting": (["Headlamp 400", "Camp Lantern", "Headlamp 900"], ["Standard"], 48.0),
     "Tents": (["2P Tent", "1P Tent", "4P Tent", "Tarp Shelter"], ["Standard"], 320.0),
 }
 
 PRODUCT_PREFIXES = [
-    "Summit", "Ridge", "Trail", "Alpine", "Canyon", "Cascade", "Timber", "Granite", "Basecamp", "Northwind",
-    "Switchback", "Meadow", "Boulder", "Glacier", "Redwood", "Sierra", "Juniper", "Tundra", "Harbor", "Ember",
+    "Summit",
+    "Ridge",
+    "Trail",
+    "Alpine",
+    "Canyon",
+    "Cascade",
+    "Timber",
+    "Granite",
+    "Basecamp",
+    "Northwind",
+    "Switchback",
+    "Meadow",
+    "Boulder",
+    "Glacier",
+    "Redwood",
+    "Sierra",
+    "Juniper",
+    "Tundra",
+    "Harbor",
+    "Ember",
 ]
 
 # name, lead time (days), on-time rate, rush fee
@@ -65,14 +101,73 @@ CARRIER_HUBS = {
 }
 
 FIRST_NAMES = [
-    "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "James", "Isabella", "Lucas", "Mia", "Mateo",
-    "Amelia", "Benjamin", "Harper", "Levi", "Evelyn", "Henry", "Abigail", "Sebastian", "Emily", "Jack",
-    "Ella", "Owen", "Aria", "Samuel", "Chloe", "Daniel", "Priya", "Wei", "Fatima", "Diego", "Aisha", "Kenji",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Ava",
+    "Elijah",
+    "Sophia",
+    "James",
+    "Isabella",
+    "Lucas",
+    "Mia",
+    "Mateo",
+    "Amelia",
+    "Benjamin",
+    "Harper",
+    "Levi",
+    "Evelyn",
+    "Henry",
+    "Abigail",
+    "Sebastian",
+    "Emily",
+    "Jack",
+    "Ella",
+    "Owen",
+    "Aria",
+    "Samuel",
+    "Chloe",
+    "Daniel",
+    "Priya",
+    "Wei",
+    "Fatima",
+    "Diego",
+    "Aisha",
+    "Kenji",
 ]
 LAST_NAMES = [
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
-    "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin",
-    "Lee", "Perez", "Thompson", "White", "Harris", "Clark", "Lewis", "Robinson", "Walker", "Nguyen", "Patel",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Nguyen",
+    "Patel",
 ]
 
 # support operators: name, first-response median (min), quality, CSAT mean, escalation rate, share of tickets
@@ -91,7 +186,11 @@ MANAGER = "Dana Whitfield"
 
 # ticket category -> (share, subjects, escalation multiplier)
 TICKET_CATEGORIES: dict[str, tuple[float, list[str], float]] = {
-    "wismo": (0.22, ["Where is my order {n}?", "Tracking not updating for {n}", "Order {n} hasn't arrived"], 1.3),
+    "wismo": (
+        0.22,
+        ["Where is my order {n}?", "Tracking not updating for {n}", "Order {n} hasn't arrived"],
+        1.3,
+    ),
     "return_request": (0.17, ["Return for order {n}", "How do I send back {n}?"], 0.6),
     "damaged": (0.09, ["Item arrived damaged ({n})", "Broken zipper on order {n}"], 2.2),
     "wrong_item": (0.07, ["Wrong item in order {n}", "Received the wrong size ({n})"], 1.8),
@@ -102,7 +201,14 @@ TICKET_CATEGORIES: dict[str, tuple[float, list[str], float]] = {
     "other": (0.10, ["General question", "Wholesale inquiry", "Feedback"], 0.5),
 }
 
-REFUND_REASONS = ["damaged", "wrong_item", "not_as_described", "size_exchange", "late_delivery", "changed_mind"]
+REFUND_REASONS = [
+    "damaged",
+    "wrong_item",
+    "not_as_described",
+    "size_exchange",
+    "late_delivery",
+    "changed_mind",
+]
 CANCEL_REASONS = ["customer", "fraud", "inventory", "declined"]
 CHANNELS = [("web", 0.82), ("marketplace", 0.09), ("pos", 0.05), ("phone", 0.04)]
 TICKET_CHANNELS = [("email", 0.5), ("chat", 0.3), ("phone", 0.1), ("social", 0.05), ("web", 0.05)]

@@ -1,8 +1,8 @@
 """Customers, orders and order lines, with the demand patterns of a real store.
 
-Demand per local day = growth trend x month seasonality x weekday pattern (the Monday dip) x promotions x noise;
-within a day, orders follow an hourly profile in the store's timezone. Today only counts the hours already past,
-so the data ends at "now".
+Demand per local day = growth trend x month seasonality x weekday pattern (the Monday dip) x promotions
+x noise; within a day, orders follow an hourly profile in the store's timezone. Today only counts the hours
+already past, so the data ends at "now".
 """
 
 from __future__ import annotations
@@ -19,8 +19,34 @@ from hotdash.store.demo.timeline import DAY, HOUR, DayGrid, promotions
 
 MONTH_FACTOR = np.array([0.0, 0.84, 0.80, 0.90, 0.96, 1.0, 0.93, 0.82, 0.86, 0.97, 1.06, 1.32, 1.48])
 WEEKDAY_FACTOR = np.array([0.78, 1.0, 1.02, 1.03, 1.04, 1.07, 0.99])  # Monday first
-HOURLY = np.array([0.4, 0.25, 0.15, 0.1, 0.1, 0.2, 0.5, 1.0, 1.5, 1.9, 2.2, 2.5, 2.8, 2.7, 2.4, 2.2, 2.2, 2.4,
-                   2.8, 3.2, 3.4, 3.1, 2.2, 1.1])
+HOURLY = np.array(
+    [
+        0.4,
+        0.25,
+        0.15,
+        0.1,
+        0.1,
+        0.2,
+        0.5,
+        1.0,
+        1.5,
+        1.9,
+        2.2,
+        2.5,
+        2.8,
+        2.7,
+        2.4,
+        2.2,
+        2.2,
+        2.4,
+        2.8,
+        3.2,
+        3.4,
+        3.1,
+        2.2,
+        1.1,
+    ]
+)
 PROMO_LIFT = {"Summer Sale": 1.6, "Black Friday / Cyber Monday": 2.4}
 NEW_CUSTOMER_SHARE = 0.58
 FREE_SHIPPING_CENTS = 7_500
@@ -90,10 +116,13 @@ def day_weights(grid: DayGrid, rng: np.random.Generator) -> NDArray[np.float64]:
     cdf, hours = _hour_cdf()
     elapsed_hours = (grid.now_us - int(grid.starts[-1])) / HOUR
     weights[-1] *= float(np.interp(elapsed_hours, hours, cdf))
-    return weights
+    result: NDArray[np.float64] = weights
+    return result
 
 
-def _times(grid: DayGrid, weights: NDArray[np.float64], n: int, rng: np.random.Generator) -> NDArray[np.int64]:
+def _times(
+    grid: DayGrid, weights: NDArray[np.float64], n: int, rng: np.random.Generator
+) -> NDArray[np.int64]:
     per_day = rng.multinomial(n, weights / weights.sum())
     day = np.repeat(np.arange(grid.size), per_day)
     cdf, hours = _hour_cdf()
@@ -163,16 +192,36 @@ def build_orders(grid: DayGrid, catalog: Catalog, n_orders: int, rng: np.random.
 
     pages, normal, recent = _pages(catalog)
     is_recent = placed >= grid.now_us - RECENT_DROP_DAYS * DAY
-    page_index = np.where(is_recent, rng.choice(len(pages), n_orders, p=recent),
-                          rng.choice(len(pages), n_orders, p=normal))
+    page_index = np.where(
+        is_recent, rng.choice(len(pages), n_orders, p=recent), rng.choice(len(pages), n_orders, p=normal)
+    )
     offline = (channel == "pos") | (channel == "phone")
-    landing: list[str | None] = [None if off else pages[i] for i, off in zip(page_index.tolist(), offline.tolist(),
-                                                                          strict=True)]
+    landing: list[str | None] = [
+        None if off else pages[i] for i, off in zip(page_index.tolist(), offline.tolist(), strict=True)
+    ]
     cancelled = rng.random(n_orders) < 0.02
     return Orders(
-        placed=placed, day=day, customer=customer, channel=channel, location=location, promo=promo,
-        landing_page=landing, subtotal=subtotal, discount=discount, shipping=shipping, tax=tax, total=total,
-        cancelled=cancelled, line_order=line_order, line_sku=line_sku, line_qty=line_qty,
-        line_price=line_price, line_discount=line_discount, line_total=line_total, pages=pages,
-        page_share_normal=normal, page_share_recent=recent, day_weight=weights,
+        placed=placed,
+        day=day,
+        customer=customer,
+        channel=channel,
+        location=location,
+        promo=promo,
+        landing_page=landing,
+        subtotal=subtotal,
+        discount=discount,
+        shipping=shipping,
+        tax=tax,
+        total=total,
+        cancelled=cancelled,
+        line_order=line_order,
+        line_sku=line_sku,
+        line_qty=line_qty,
+        line_price=line_price,
+        line_discount=line_discount,
+        line_total=line_total,
+        pages=pages,
+        page_share_normal=normal,
+        page_share_recent=recent,
+        day_weight=weights,
     )

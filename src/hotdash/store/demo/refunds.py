@@ -32,8 +32,9 @@ class Refunds:
     returns: dict[str, Column]
 
 
-def build_refunds(grid: DayGrid, orders: Orders, fulfillment: Fulfillment, rng: np.random.Generator,
-                  scenarios: Scenarios) -> Refunds:
+def build_refunds(
+    grid: DayGrid, orders: Orders, fulfillment: Fulfillment, rng: np.random.Generator, scenarios: Scenarios
+) -> Refunds:
     """Refund a share of delivered orders, and plant recent requests that need approval."""
     now = grid.now_us
     delivered = np.flatnonzero(fulfillment.delivered != NAT)
@@ -42,17 +43,22 @@ def build_refunds(grid: DayGrid, orders: Orders, fulfillment: Fulfillment, rng: 
     keep = requested <= now
     chosen, requested = chosen[keep], requested[keep]
     full = rng.random(len(chosen)) < 0.55
-    amount = np.where(full, orders.total[chosen],
-                      np.round(orders.total[chosen] * rng.uniform(0.2, 0.6, len(chosen)))).astype(np.int64)
+    amount = np.where(
+        full, orders.total[chosen], np.round(orders.total[chosen] * rng.uniform(0.2, 0.6, len(chosen)))
+    ).astype(np.int64)
     planted_orders, planted_amounts = _planted(now, orders, fulfillment, rng, exclude=chosen)
-    scenarios.high_value_refund_orders = [f"#{1001 + o}" for o, a in zip(planted_orders.tolist(),
-                                                                         planted_amounts.tolist(), strict=True)
-                                          if a > HIGH_VALUE_CENTS]
+    scenarios.high_value_refund_orders = [
+        f"#{1001 + o}"
+        for o, a in zip(planted_orders.tolist(), planted_amounts.tolist(), strict=True)
+        if a > HIGH_VALUE_CENTS
+    ]
     order = np.concatenate([chosen, planted_orders])
     amount = np.concatenate([amount, planted_amounts])
-    requested = np.concatenate([requested, now - (rng.uniform(2, 40, len(planted_orders)) * HOUR).astype(np.int64)])
+    requested = np.concatenate(
+        [requested, now - (rng.uniform(2, 40, len(planted_orders)) * HOUR).astype(np.int64)]
+    )
     planted = np.zeros(len(order), dtype=bool)
-    planted[len(chosen):] = True
+    planted[len(chosen) :] = True
     processed = requested + (rng.uniform(1, 4, len(order)) * DAY).astype(np.int64)
     pending = planted | (processed > now)
     reason = rng.choice(np.array(names.REFUND_REASONS), len(order))
@@ -72,12 +78,20 @@ def build_refunds(grid: DayGrid, orders: Orders, fulfillment: Fulfillment, rng: 
         "processed_at": as_datetime64(np.where(pending, NAT, processed)),
     }
     returns = _returns(now, order, requested, reason, orders, rng)
-    return Refunds(order=order, amount=amount, requested=requested, pending=pending, planted=planted,
-                   columns=columns, returns=returns)
+    return Refunds(
+        order=order,
+        amount=amount,
+        requested=requested,
+        pending=pending,
+        planted=planted,
+        columns=columns,
+        returns=returns,
+    )
 
 
-def _planted(now: int, orders: Orders, fulfillment: Fulfillment, rng: np.random.Generator,
-             exclude: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _planted(
+    now: int, orders: Orders, fulfillment: Fulfillment, rng: np.random.Generator, exclude: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Pick recent delivered orders: three above $500 (manager personally) and five above $100 (approval)."""
     recent = (fulfillment.delivered != NAT) & (orders.placed >= now - 45 * DAY)
     recent[exclude] = False
@@ -91,8 +105,14 @@ def _planted(now: int, orders: Orders, fulfillment: Fulfillment, rng: np.random.
     return picked, orders.total[picked]
 
 
-def _returns(now: int, order: NDArray[np.int64], requested: NDArray[np.int64], reason: NDArray[np.str_],
-             orders: Orders, rng: np.random.Generator) -> dict[str, Column]:
+def _returns(
+    now: int,
+    order: NDArray[np.int64],
+    requested: NDArray[np.int64],
+    reason: NDArray[np.str_],
+    orders: Orders,
+    rng: np.random.Generator,
+) -> dict[str, Column]:
     returned = np.flatnonzero(np.isin(reason, list(RETURNED_REASONS)))
     first_line = np.searchsorted(orders.line_order, order[returned])
     received = requested[returned] + (rng.uniform(3, 9, len(returned)) * DAY).astype(np.int64)

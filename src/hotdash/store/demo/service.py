@@ -11,7 +11,9 @@ from sqlalchemy import Engine, inspect, select
 
 from hotdash.clock import Clock
 from hotdash.db import migrate
-from hotdash.db.metadata import target_metadata
+from hotdash.db.base import Base
+from hotdash.db.dialects import reset_id_sequence
+from hotdash.store import models as _models  # noqa: F401 - registers the store tables
 from hotdash.store.bulk import bulk_insert
 from hotdash.store.demo.dataset import SOURCE, DemoData, Scenarios
 from hotdash.store.demo.generator import SIZES, generate
@@ -49,7 +51,7 @@ def foreign_data_tables(engine: Engine) -> list[str]:
     existing = set(inspect(engine).get_table_names())
     found: list[str] = []
     with engine.connect() as connection:
-        for table in target_metadata.sorted_tables:
+        for table in Base.metadata.sorted_tables:
             if table.name in existing and "source" in table.c:
                 row = connection.execute(select(table.c.id).where(table.c.source != SOURCE).limit(1)).first()
                 if row is not None:
@@ -58,7 +60,7 @@ def foreign_data_tables(engine: Engine) -> list[str]:
 
 
 def reset_schema(engine: Engine) -> None:
-    """Drop every table through the migrations and build them again, which is far faster than deleting rows."""
+    """Drop every table through the migrations and build them again: far faster than deleting rows."""
     if migrate.current_revision(engine) is not None:
         migrate.downgrade(engine, "base")
     migrate.upgrade(engine)
@@ -67,12 +69,13 @@ def reset_schema(engine: Engine) -> None:
 def load(engine: Engine, data: DemoData, progress: Progress | None = None) -> dict[str, int]:
     """Write the generated tables in one transaction; return rows written per table."""
     written: dict[str, int] = {}
-    tables = target_metadata.tables
+    tables = Base.metadata.tables
     with engine.begin() as connection:
         for name in data.order:
             table = tables[name]
             if name in data.rows:
                 connection.execute(table.insert(), data.rows[name])
+                reset_id_sequence(connection, table)
                 written[name] = len(data.rows[name])
                 if progress is not None:
                     progress(name, written[name])
@@ -111,5 +114,12 @@ def generate_demo(
     loading = time.perf_counter()
     rows = load(engine, data, progress)
     done = time.perf_counter()
-    return DemoReport(size=size, seed=seed, now=now, rows=rows, generate_seconds=generated - started,
-                      load_seconds=done - loading, scenarios=data.scenarios)
+    return DemoReport(
+        size=size,
+        seed=seed,
+        now=now,
+        rows=rows,
+        generate_seconds=generated - started,
+        load_seconds=done - loading,
+        scenarios=data.scenarios,
+    )

@@ -99,8 +99,18 @@ def promotions(year: int) -> list[tuple[str, str, date, date]]:
     """Return (kind, name, first day, last day) of the store's recurring promotions and peak periods."""
     thanksgiving = _nth_weekday(year, 11, 3, 4)
     return [
-        ("promotion", "Summer Sale", _nth_weekday(year, 7, 0, 2), _nth_weekday(year, 7, 0, 2) + timedelta(days=4)),
-        ("promotion", "Black Friday / Cyber Monday", thanksgiving + timedelta(days=1), thanksgiving + timedelta(days=4)),
+        (
+            "promotion",
+            "Summer Sale",
+            _nth_weekday(year, 7, 0, 2),
+            _nth_weekday(year, 7, 0, 2) + timedelta(days=4),
+        ),
+        (
+            "promotion",
+            "Black Friday / Cyber Monday",
+            thanksgiving + timedelta(days=1),
+            thanksgiving + timedelta(days=4),
+        ),
         ("peak", "Holiday peak", date(year, 11, 15), date(year, 12, 23)),
     ]
 

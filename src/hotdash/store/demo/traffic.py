@@ -45,8 +45,10 @@ def build_traffic(grid: DayGrid, orders: Orders, rng: np.random.Generator) -> di
     return {
         "id": np.arange(1, rows + 1),
         "source": [SOURCE] * rows,
-        "external_id": [f"{grid.dates[d].isoformat()}|{pages[p]}" for d, p in zip(day.tolist(), page.tolist(),
-                                                                               strict=True)],
+        "external_id": [
+            f"{grid.dates[d].isoformat()}|{pages[p]}"
+            for d, p in zip(day.tolist(), page.tolist(), strict=True)
+        ],
         "store_id": np.ones(rows, dtype=np.int64),
         "day": dates,
         "landing_page": [pages[p] for p in page.tolist()],

@@ -23,7 +23,7 @@ __all__ = [
     "Sku",
     "Store",
     "Supplier",
-    "Ticket",
     "TeamMember",
+    "Ticket",
     "TrackingEvent",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotdash.db.base import Base, IdMixin, IdType, SourceMixin
@@ -98,4 +98,3 @@ class InventoryLevel(IdMixin, SourceMixin, Base):
 
 
 UniqueConstraint(InventoryLevel.sku_id, InventoryLevel.location_id, name="uq_inventory_levels_sku_location")
-Index("ix_skus_active", Sku.is_active)

@@ -38,7 +38,7 @@ class Order(IdMixin, SourceMixin, Base):
     store_id: Mapped[int] = mapped_column(IdType, ForeignKey("stores.id"))
     customer_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("customers.id"), index=True)
     location_id: Mapped[int | None] = mapped_column(
-        IdType, ForeignKey("locations.id"), doc="the location assigned to fulfil the order"
+        IdType, ForeignKey("locations.id"), index=True, doc="the location assigned to fulfil the order"
     )
     number: Mapped[str] = mapped_column(String(32), doc='the name customers see, e.g. "#1042"')
     channel: Mapped[str] = mapped_column(String(32), doc="web, pos, marketplace, draft, ...")
@@ -100,11 +100,13 @@ class Return(IdMixin, SourceMixin, Base):
     __tablename__ = "returns"
 
     order_id: Mapped[int] = mapped_column(IdType, ForeignKey("orders.id"), index=True)
-    order_line_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("order_lines.id"))
-    refund_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("refunds.id"))
+    order_line_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("order_lines.id"), index=True)
+    refund_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("refunds.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), doc="requested, in_transit, received, restocked, rejected")
+    status: Mapped[str] = mapped_column(
+        String(16), doc="requested, in_transit, received, restocked, rejected"
+    )
     requested_at: Mapped[datetime]
     received_at: Mapped[datetime | None]
 

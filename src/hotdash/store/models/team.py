@@ -17,7 +17,7 @@ class TeamMember(IdMixin, SourceMixin, Base):
 
     __tablename__ = "team_members"
 
-    store_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("stores.id"))
+    store_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("stores.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(24), doc="support, sales, warehouse, lead, manager")

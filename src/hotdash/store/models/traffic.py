@@ -25,5 +25,7 @@ class PageTraffic(IdMixin, SourceMixin, Base):
     revenue: Mapped[Decimal] = mapped_column(Money)
 
 
-UniqueConstraint(PageTraffic.store_id, PageTraffic.day, PageTraffic.landing_page, name="uq_page_traffic_day_page")
+UniqueConstraint(
+    PageTraffic.store_id, PageTraffic.day, PageTraffic.landing_page, name="uq_page_traffic_day_page"
+)
 Index("ix_page_traffic_page_day", PageTraffic.landing_page, PageTraffic.day)

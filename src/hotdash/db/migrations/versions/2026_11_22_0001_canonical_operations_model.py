@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:38:08.869664
+Create Date: 2026-11-22 05:52:03.628133
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -185,6 +184,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_team_members")),
         sa.UniqueConstraint("source", "external_id", name=op.f("uq_team_members_source_external_id")),
     )
+    with op.batch_alter_table("team_members", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_team_members_store_id"), ["store_id"], unique=False)
+
     op.create_table(
         "orders",
         sa.Column("store_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -224,6 +226,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_orders_customer_id"), ["customer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_orders_location_id"), ["location_id"], unique=False)
         batch_op.create_index("ix_orders_open_ship_by", ["fulfillment_status", "ship_by"], unique=False)
         batch_op.create_index("ix_orders_store_placed", ["store_id", "placed_at"], unique=False)
 
@@ -250,7 +253,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("source", "external_id", name=op.f("uq_skus_source_external_id")),
     )
     with op.batch_alter_table("skus", schema=None) as batch_op:
-        batch_op.create_index("ix_skus_active", ["is_active"], unique=False)
         batch_op.create_index(batch_op.f("ix_skus_product_id"), ["product_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_skus_sku"), ["sku"], unique=False)
         batch_op.create_index(batch_op.f("ix_skus_supplier_id"), ["supplier_id"], unique=False)
@@ -418,6 +420,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("returns", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_returns_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_returns_order_line_id"), ["order_line_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_returns_refund_id"), ["refund_id"], unique=False)
 
     op.create_table(
         "tracking_events",
@@ -451,6 +455,8 @@ def downgrade() -> None:
 
     op.drop_table("tracking_events")
     with op.batch_alter_table("returns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_returns_refund_id"))
+        batch_op.drop_index(batch_op.f("ix_returns_order_line_id"))
         batch_op.drop_index(batch_op.f("ix_returns_order_id"))
 
     op.drop_table("returns")
@@ -486,15 +492,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_skus_supplier_id"))
         batch_op.drop_index(batch_op.f("ix_skus_sku"))
         batch_op.drop_index(batch_op.f("ix_skus_product_id"))
-        batch_op.drop_index("ix_skus_active")
 
     op.drop_table("skus")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_store_placed")
         batch_op.drop_index("ix_orders_open_ship_by")
+        batch_op.drop_index(batch_op.f("ix_orders_location_id"))
         batch_op.drop_index(batch_op.f("ix_orders_customer_id"))
 
     op.drop_table("orders")
+    with op.batch_alter_table("team_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_team_members_store_id"))
+
     op.drop_table("team_members")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_products_store_id"))

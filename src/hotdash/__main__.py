@@ -1,0 +1,5 @@
+"""`python -m hotdash` runs the command line."""
+
+from hotdash.cli import main
+
+main()

@@ -1,0 +1,88 @@
+"""The web application: `create_app(settings)` builds it; importing this module builds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+
+from hotdash import __version__
+from hotdash.clock import SystemClock
+from hotdash.db import migrate
+from hotdash.db.session import engine_from_settings, session_factory
+from hotdash.settings import Settings, get_settings
+from hotdash.store import api as store_api
+from hotdash.web import docs, pages
+from hotdash.web.deps import require_current_schema
+from hotdash.web.errors import ErrorResponse, install_error_handlers
+from hotdash.web.templating import STATIC_DIR, make_templates
+
+health_router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    """The server runs, its database answers and is at the schema revision the code expects."""
+
+    status: str
+    schema_revision: str
+    head_revision: str
+
+
+@health_router.get(
+    "/healthz",
+    summary="Liveness and readiness",
+    responses={503: {"model": ErrorResponse, "description": "database unreachable or schema not current"}},
+)
+def healthz(request: Request) -> Health:
+    """Return 200 when the database is reachable and at the head revision, else 503 saying which."""
+    # The guard raises the 503; reaching this line means both checks passed.
+    require_current_schema(request)
+    head: str = request.app.state.head_revision
+    return Health(status="ok", schema_revision=head, head_revision=head)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Close pooled connections so a SQLite file is not held open after the server stops.
+    app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the HotDash web application for `settings` (the process settings by default)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="HotDash",
+        version=__version__,
+        description="The operations control center for online stores.",
+        lifespan=_lifespan,
+        # FastAPI's own doc pages load Swagger UI and ReDoc from a CDN; `docs.router` serves Swagger UI from
+        # the vendored copy instead, and ReDoc is not offered.
+        docs_url=None,
+        redoc_url=None,
+    )
+
+    engine = engine_from_settings(settings)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    # Read once: the migration scripts on disk cannot change while the process runs.
+    app.state.head_revision = migrate.head_revision()
+    app.state.templates = make_templates()
+    app.state.clock = SystemClock()
+
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    # Everything that reads the model needs the schema at head; a 503 that says "run hotdash db upgrade"
+    # beats a 500 from a missing table.
+    needs_schema: list[Any] = [Depends(require_current_schema)]
+    app.include_router(health_router)
+    app.include_router(docs.router)
+    app.include_router(store_api.router, dependencies=needs_schema)
+    app.include_router(pages.router, dependencies=needs_schema)
+    return app

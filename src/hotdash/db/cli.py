@@ -1,0 +1,123 @@
+"""`hotdash db ...`: move the schema between revisions and say where it is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import DBAPIError
+
+from hotdash.db import migrate
+from hotdash.db.session import engine_from_settings
+from hotdash.settings import get_settings
+
+app = typer.Typer(
+    name="db",
+    help="Database schema: upgrade, downgrade, show the current revision.",
+    no_args_is_help=True,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def describe_database(engine: Engine) -> str:
+    """Return the database URL without its password, to say which database a command touched."""
+    return escape(make_url(str(engine.url)).render_as_string(hide_password=True))
+
+
+def is_known_revision(revision: str) -> bool:
+    """Return True if this version of HotDash has a migration script for `revision`."""
+    try:
+        return ScriptDirectory.from_config(migrate.alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+@contextmanager
+def settings_engine() -> Iterator[Engine]:
+    """Yield the engine the settings point at and dispose of it afterwards; exit 1 if it is unreachable."""
+    engine = engine_from_settings(get_settings())
+    try:
+        yield engine
+    except DBAPIError as exc:
+        # A driver traceback says little to an operator; the cause line and the URL say what to check.
+        err_console.print(
+            f"[red]Cannot use the database {describe_database(engine)}:[/red] {escape(str(exc.orig))}"
+        )
+        raise typer.Exit(1) from exc
+    except CommandError as exc:
+        # Alembic's own words are clear here, e.g. "Can't locate revision identified by 'x'".
+        err_console.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def upgrade(
+    revision: Annotated[
+        str, typer.Argument(metavar="REVISION", help='Target revision; "head" is the newest.')
+    ] = "head",
+) -> None:
+    """Bring the schema up to REVISION (the newest by default)."""
+    with settings_engine() as engine:
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine, revision)
+        after = migrate.current_revision(engine)
+        console.print(
+            f"Database {describe_database(engine)}: schema {before or 'empty'} -> [bold]{after}[/bold]"
+        )
+
+
+# "-1" (one step back) looks like an option to Click; let it through as the REVISION argument.
+@app.command(context_settings={"ignore_unknown_options": True})
+def downgrade(
+    revision: Annotated[
+        str,
+        typer.Argument(metavar="REVISION", help='Target revision: "-1" for one step back, "base" for none.'),
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Take the schema down to REVISION. Dropped tables lose their data."""
+    with settings_engine() as engine:
+        where = describe_database(engine)
+        # Downgrading drops tables and their rows; asking first costs a keystroke, not a dataset.
+        if not yes:
+            typer.confirm(f"Downgrade {where} to {revision}? Tables removed lose their data", abort=True)
+        before = migrate.current_revision(engine)
+        migrate.downgrade(engine, revision)
+        after = migrate.current_revision(engine)
+        console.print(f"Database {where}: schema {before or 'empty'} -> [bold]{after or 'empty'}[/bold]")
+
+
+@app.command()
+def current() -> None:
+    """Print the database's schema revision and the newest one, and say whether it is behind."""
+    head = migrate.head_revision()
+    with settings_engine() as engine:
+        revision = migrate.current_revision(engine)
+        console.print(f"Database: {describe_database(engine)}")
+    console.print(f"Current revision: {revision or 'none (never migrated)'}")
+    console.print(f"Head revision:    {head}")
+    if revision == head:
+        console.print("[green]The schema is up to date.[/green]")
+    elif revision is None:
+        console.print(
+            "[yellow]The database is behind: it has no schema yet. Run `hotdash db upgrade`.[/yellow]"
+        )
+    elif is_known_revision(revision):
+        console.print("[yellow]The database is behind. Run `hotdash db upgrade`.[/yellow]")
+    else:
+        # Upgrading cannot help: the database was migrated by a newer (or different) HotDash.
+        console.print(
+            f"[red]The database is at {escape(revision)}, which this version of HotDash does not know: "
+            "it was migrated by another version.[/red]"
+        )
+        raise typer.Exit(1)

@@ -1,0 +1,46 @@
+"""Interactive API docs (Swagger UI) served from the vendored files, so `/docs` works without internet.
+
+FastAPI's built-in `/docs` and `/redoc` load their scripts from a CDN; `create_app` turns both off and
+includes this router instead. ReDoc is not offered at all.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from starlette.responses import HTMLResponse
+
+SWAGGER_UI = "vendor/swagger-ui"
+OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
+
+router = APIRouter(include_in_schema=False)
+
+
+def _static_path(request: Request, name: str) -> str:
+    # A path, not an absolute URL: the page must never name a host, and the path follows a proxy's root_path.
+    return request.url_for("static", path=f"{SWAGGER_UI}/{name}").path
+
+
+@router.get("/docs", response_class=HTMLResponse, name="swagger_ui")
+def swagger_ui(request: Request) -> HTMLResponse:
+    """Return the Swagger UI page for this app's OpenAPI schema."""
+    app: FastAPI = request.app
+    if app.openapi_url is None:
+        raise HTTPException(status_code=404)
+    root_path: str = request.scope.get("root_path", "").rstrip("/")
+    return get_swagger_ui_html(
+        openapi_url=root_path + app.openapi_url,
+        title=f"{app.title} API",
+        swagger_js_url=_static_path(request, "swagger-ui-bundle.js"),
+        swagger_css_url=_static_path(request, "swagger-ui.css"),
+        swagger_favicon_url=_static_path(request, "favicon-32x32.png"),
+        oauth2_redirect_url=root_path + OAUTH2_REDIRECT_PATH,
+        # Swagger UI's default validator badge would send the schema's URL to validator.swagger.io.
+        swagger_ui_parameters={"validatorUrl": None},
+    )
+
+
+@router.get(OAUTH2_REDIRECT_PATH, response_class=HTMLResponse, name="swagger_ui_oauth2_redirect")
+def swagger_ui_oauth2_redirect() -> HTMLResponse:
+    """Return the page an OAuth2 provider sends the browser back to after "Authorize" in Swagger UI."""
+    return get_swagger_ui_oauth2_redirect_html()

@@ -1,0 +1,113 @@
+"""An app on a migrated SQLite file, an app on a database nobody migrated, and a way to add a small shop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from hotdash.app import create_app
+from hotdash.db.session import session_factory, unit_of_work
+from hotdash.settings import Settings
+from hotdash.store.models import Order, PageTraffic, Store, Ticket
+
+# 23:30 UTC on 2 March is already 3 March, 00:30 in Berlin: the page must show the local day.
+ORDER_PLACED = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
+LATER_ORDER = datetime(2026, 3, 8, 10, 0, tzinfo=UTC)
+TICKET_CREATED = datetime(2026, 3, 4, 7, 15, tzinfo=UTC)
+
+AddShop = Callable[..., None]
+
+
+@pytest.fixture
+def app(sqlite_engine: Engine, sqlite_url: str) -> FastAPI:
+    # sqlite_engine has migrated the file at sqlite_url; the app opens its own engine on it, as in production.
+    return create_app(Settings(database_url=sqlite_url))
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def bare_client(tmp_path: Path) -> Iterator[TestClient]:
+    """A client of an app whose database file exists but was never migrated."""
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'never-migrated.db'}"))
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def add_shop(sqlite_engine: Engine) -> AddShop:
+    """Return a function that commits one store with orders, a ticket and a day of traffic."""
+
+    def add(
+        name: str = "Northwind Outfitters",
+        currency: str = "EUR",
+        timezone: str = "Europe/Berlin",
+        orders: int = 2,
+    ) -> None:
+        with unit_of_work(session_factory(sqlite_engine)) as session:
+            store = Store(
+                source="shopify",
+                external_id=f"shop-{name}",
+                name=name,
+                currency=currency,
+                timezone=timezone,
+                created_at=ORDER_PLACED,
+            )
+            session.add(store)
+            session.flush()
+            for n in range(orders):
+                placed = ORDER_PLACED if n == 0 else LATER_ORDER
+                session.add(
+                    Order(
+                        source="shopify",
+                        external_id=f"{name}-order-{n}",
+                        store_id=store.id,
+                        number=f"#{1001 + n}",
+                        channel="web",
+                        currency=currency,
+                        subtotal=Decimal("59.90"),
+                        total=Decimal("64.90"),
+                        financial_status="paid",
+                        fulfillment_status="unfulfilled",
+                        placed_at=placed,
+                        updated_at=placed,
+                    )
+                )
+            session.add(
+                Ticket(
+                    source="gorgias",
+                    external_id=f"{name}-ticket-1",
+                    store_id=store.id,
+                    channel="email",
+                    subject="Where is my order #1001?",
+                    priority="normal",
+                    status="new",
+                    created_at=TICKET_CREATED,
+                    updated_at=TICKET_CREATED,
+                )
+            )
+            session.add(
+                PageTraffic(
+                    source="ga4",
+                    external_id=f"{name}-traffic-1",
+                    store_id=store.id,
+                    day=date(2026, 3, 2),
+                    landing_page="/",
+                    sessions=812,
+                    conversions=19,
+                    revenue=Decimal("1233.10"),
+                )
+            )
+
+    return add
