@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -17,6 +18,7 @@ VENDOR = STATIC_DIR / "vendor"
     [
         ("htmx.min.js", r'version:"(2\.\d+\.\d+)"'),
         ("echarts.min.js", r'version="([56]\.\d+\.\d+)"'),
+        ("swagger-ui/swagger-ui-bundle.js", r'PACKAGE_VERSION:"(5\.\d+\.\d+)"'),
     ],
 )
 def test_vendored_library_is_served_at_its_documented_version(
@@ -33,10 +35,34 @@ def test_vendored_library_is_served_at_its_documented_version(
 
 
 @pytest.mark.parametrize(
-    "licence", ["htmx.LICENSE", "echarts.LICENSE", "echarts.NOTICE", "echarts.LICENSE-d3"]
+    "licence",
+    [
+        "htmx.LICENSE",
+        "echarts.LICENSE",
+        "echarts.NOTICE",
+        "echarts.LICENSE-d3",
+        "swagger-ui/LICENSE",
+        "swagger-ui/NOTICE",
+        "swagger-ui/swagger-ui-bundle.js.LICENSE.txt",
+    ],
 )
 def test_licences_ship_with_the_libraries(licence: str) -> None:
     assert (VENDOR / licence).stat().st_size > 0
+
+
+def test_readme_checksums_are_those_of_the_files_shipped() -> None:
+    readme = (VENDOR / "README.md").read_text()
+    listed = {name: digest for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", readme, re.M)}
+    shipped = {
+        path.relative_to(VENDOR).as_posix()
+        for path in VENDOR.rglob("*")
+        if path.suffix in {".js", ".css", ".png"}
+    }
+
+    # A file updated without its README entry, or shipped without one, is a file nobody reviewed.
+    assert set(listed) == shipped
+    for name, digest in listed.items():
+        assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
 
 
 def test_stylesheet_is_served(client: TestClient) -> None:
