@@ -9,6 +9,8 @@ from __future__ import annotations
 from hotdash.db.base import Base
 
 # Importing the model modules registers their tables on Base.metadata.
-import hotdash.store.models  # noqa: F401  # isort: skip
+import hotdash.auth.models  # isort: skip
+import hotdash.store.models  # isort: skip
+import hotdash.tiles.models  # noqa: F401  # isort: skip
 
 target_metadata = Base.metadata

@@ -155,7 +155,14 @@ def write_model(engine: Engine) -> dict[type[Base], dict[str, Any]]:
 def test_every_entity_round_trips(engine: Engine) -> None:
     written = write_model(engine)
     # A new model class without a sample row here would silently go untested.
-    assert set(written) == {mapper.class_ for mapper in Base.registry.mappers}
+    # Rollups are derived (tests/store/test_rollups.py); auth and tiles tables belong to their own contexts.
+    canonical = {
+        mapper.class_
+        for mapper in Base.registry.mappers
+        if mapper.class_.__module__.startswith("hotdash.store.models")
+        and mapper.class_.__module__ != "hotdash.store.models.rollups"
+    }
+    assert set(written) == canonical
     assert len(written) == 18
 
     with Session(engine) as session:

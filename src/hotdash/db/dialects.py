@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import ColumnElement, Connection, Date, Table, cast, func, select
+from sqlalchemy.orm import QueryableAttribute
+
+Timestamp = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 def is_sqlite(connection: Connection) -> bool:
@@ -36,3 +39,19 @@ def reset_id_sequence(connection: Connection, table: Table) -> None:
         return  # SQLite picks max(rowid) + 1 by itself.
     highest = select(func.coalesce(func.max(table.c.id), 1)).scalar_subquery()
     connection.execute(select(func.setval(func.pg_get_serial_sequence(table.name, "id"), highest)))
+
+
+def utc_hour(connection: Connection, column: Timestamp) -> ColumnElement[Any]:
+    """Return an expression for the start of the UTC hour of a timestamp column, in the column's own type."""
+    if is_sqlite(connection):
+        # Same text layout SQLAlchemy stores, so the result reads back as a timestamp and compares as one.
+        return func.strftime("%Y-%m-%d %H:00:00.000000", column)
+    return func.timezone("UTC", func.date_trunc("hour", func.timezone("UTC", column)))
+
+
+def shifted_date(connection: Connection, column: Timestamp, offset_seconds: int) -> ColumnElement[Any]:
+    """Return the calendar date of a UTC timestamp column moved by a fixed offset (a local date)."""
+    if is_sqlite(connection):
+        return func.date(column, f"{offset_seconds:+d} seconds")
+    utc = func.timezone("UTC", column)
+    return cast(utc + func.make_interval(0, 0, 0, 0, 0, 0, offset_seconds), Date)

@@ -26,10 +26,26 @@ def alembic_config() -> Config:
 
 
 def _with_connection(engine: Engine, action: str, revision: str) -> None:
-    with engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        getattr(command, action)(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        driver = connection.connection.driver_connection
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the original, which enforced foreign keys
+            # forbid while other tables point at it. The pragma only works outside a transaction, hence on the
+            # driver connection before SQLAlchemy begins one; the foreign-key check below restores the guarantee.
+            driver.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                getattr(command, action)(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration left rows pointing at missing rows: {broken[:5]}")
+        finally:
+            if sqlite:
+                driver.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -17,6 +17,7 @@ from hotdash.store import models as _models  # noqa: F401 - registers the store 
 from hotdash.store.bulk import bulk_insert
 from hotdash.store.demo.dataset import SOURCE, DemoData, Scenarios
 from hotdash.store.demo.generator import SIZES, generate
+from hotdash.store.rollups import refresh_all_rollups
 
 Progress = Callable[[str, int], None]
 
@@ -82,6 +83,7 @@ def load(engine: Engine, data: DemoData, progress: Progress | None = None) -> di
             else:
                 on_chunk = (lambda n, _name=name: progress(_name, n)) if progress is not None else None
                 written[name] = bulk_insert(connection, table, data.columns[name], on_chunk=on_chunk)
+        refresh_all_rollups(connection)
     return written
 
 

@@ -2,6 +2,7 @@
 
 from hotdash.store.models.catalog import InventoryLevel, Location, Product, Sku, Store, Supplier
 from hotdash.store.models.fulfillment import Shipment, TrackingEvent
+from hotdash.store.models.rollups import SalesHourly, SkuSalesDaily
 from hotdash.store.models.sales import Customer, Order, OrderLine, Refund, Return
 from hotdash.store.models.support import Ticket
 from hotdash.store.models.team import BusinessHours, CalendarEvent, TeamMember
@@ -19,8 +20,10 @@ __all__ = [
     "Product",
     "Refund",
     "Return",
+    "SalesHourly",
     "Shipment",
     "Sku",
+    "SkuSalesDaily",
     "Store",
     "Supplier",
     "TeamMember",

@@ -40,6 +40,9 @@ class Order(IdMixin, SourceMixin, Base):
     location_id: Mapped[int | None] = mapped_column(
         IdType, ForeignKey("locations.id"), index=True, doc="the location assigned to fulfil the order"
     )
+    staff_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("team_members.id"), index=True, doc="the sales rep who took a phone or POS order"
+    )
     number: Mapped[str] = mapped_column(String(32), doc='the name customers see, e.g. "#1042"')
     channel: Mapped[str] = mapped_column(String(32), doc="web, pos, marketplace, draft, ...")
     landing_page: Mapped[str | None] = mapped_column(String(512))
