@@ -31,8 +31,9 @@ def _with_connection(engine: Engine, action: str, revision: str) -> None:
         driver = connection.connection.driver_connection
         if sqlite:
             # SQLite alters a table by copying it and dropping the original, which enforced foreign keys
-            # forbid while other tables point at it. The pragma only works outside a transaction, hence on the
-            # driver connection before SQLAlchemy begins one; the foreign-key check below restores the guarantee.
+            # forbid while other tables point at it. The pragma only works outside a transaction, hence on
+            # the driver connection before SQLAlchemy begins one; the foreign-key check below restores the
+            # guarantee.
             driver.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         try:
             with connection.begin():

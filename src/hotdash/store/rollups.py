@@ -7,6 +7,7 @@ result equals a scan of the raw orders at a fraction of the cost.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -83,7 +84,7 @@ def refresh_rollups(
     local_day = case(
         *[
             (Order.placed_at < nxt, shifted_date(connection, Order.placed_at, off))
-            for (_, off), (nxt, _) in zip(segments, segments[1:], strict=False)
+            for (_, off), (nxt, _) in itertools.pairwise(segments)
         ],
         else_=shifted_date(connection, Order.placed_at, segments[-1][1]),
     ).label("day")

@@ -1,4 +1,4 @@
-"""Everything a tile computation needs: the database, the store, the clock's now, the window, the thresholds."""
+"""What a tile computation needs: the database, the store, the clock's now, the window, the thresholds."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ class TileContext:
         return self._calendar
 
     def window_named(self, name: WindowName) -> Window:
-        """Return another window ending at the same now, e.g. 7 days for a tile that always looks at a week."""
+        """Return another window ending at the same now, e.g. for a tile that always looks at a week."""
         return window_for(name, self.now, self.tz)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 
 from sqlalchemy import select
@@ -38,7 +39,7 @@ def _validate(key: str, value: float, current: Thresholds) -> None:
     for chain in ORDERED:
         if key not in chain:
             continue
-        for lower, upper in zip(chain, chain[1:], strict=False):
+        for lower, upper in itertools.pairwise(chain):
             if proposed[lower] > proposed[upper]:
                 raise ThresholdError(
                     f"{BY_KEY[lower].label} ({proposed[lower]:g}) cannot exceed "

@@ -98,7 +98,7 @@ REGISTRY: tuple[Threshold, ...] = (
         "Escalations: high from",
         30,
         "per_day",
-        "Guide: 'High: 30-50 escalations/day (need more support resources)'. Between normal and high is watch.",
+        "Guide: 'High: 30-50 escalations/day (need more support resources)'. Between normal and high: watch.",
         0,
         10_000,
         True,
@@ -127,8 +127,8 @@ REGISTRY: tuple[Threshold, ...] = (
         "First response SLA, other tickets",
         60,
         "minutes",
-        "Business minutes to a first reply for non-urgent tickets. Our default; the guide's 3-minute figure is "
-        "a team average target (see Team Performance).",
+        "Business minutes to a first reply for non-urgent tickets. Our default; the guide's 3-minute "
+        "figure is a team average target (see Team Performance).",
         1,
         10_000,
     ),

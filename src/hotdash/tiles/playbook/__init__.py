@@ -1,1 +1,1 @@
-"""The operator guide's decision trees, one module per tile: pure functions from figures to status and action."""
+"""The operator guide's decision trees, one module per tile: pure functions from figures to actions."""
