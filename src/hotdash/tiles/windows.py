@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,8 @@ class Window:
 
     @property
     def days(self) -> float:
-        return (self.end - self.start).total_seconds() / 86_400
+        """Return the window's real length in days (subtracting in UTC: same-zone subtraction is wall-clock)."""
+        return (self.end.astimezone(UTC) - self.start.astimezone(UTC)).total_seconds() / 86_400
 
     def shifted(self, days: int) -> Window:
         """Return the same window `days` days earlier."""
