@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -58,7 +59,8 @@ def generate(size: DemoSize, seed: int, now: datetime) -> DemoData:
     refunds = build_refunds(grid, orders, fulfillment, rng, data.scenarios)
     customers, vip = _customers(orders, refunds)
     data.add_columns("customers", customers)
-    data.add_columns("orders", _order_columns(orders, fulfillment, refunds))
+    staff = _sales_reps(data, orders, grid.now_us)
+    data.add_columns("orders", _order_columns(orders, fulfillment, refunds, staff))
     data.add_columns("order_lines", _line_columns(orders, catalog))
     data.add_columns("shipments", fulfillment.shipments)
     data.add_columns("tracking_events", fulfillment.events)
@@ -127,7 +129,32 @@ def _customers(orders: Orders, refunds: Refunds) -> tuple[dict[str, Column], NDA
     }, vip
 
 
-def _order_columns(orders: Orders, fulfillment: Fulfillment, refunds: Refunds) -> dict[str, Column]:
+def _sales_reps(data: DemoData, orders: Orders, now_us: int) -> list[int | None]:
+    """Give phone and POS orders to the sales reps in proportion to how well each sells, and set each rep's
+    monthly target to the team's average month, so the best sells ~135% of target and the weakest ~60%.
+
+    Each order goes to the rep furthest behind their share so far: random draws would let a small store's
+    handful of orders a month blur the difference between reps.
+    """
+    reps = [m for m in data.rows["team_members"] if m["role"] == "sales"]
+    factor = [f for _, f in names.SALES_REPS]
+    assisted = (orders.channel == "phone") | (orders.channel == "pos")
+    sold = [0] * len(reps)
+    staff: list[int | None] = [None] * len(orders.placed)
+    for index, total in zip(np.flatnonzero(assisted).tolist(), orders.total[assisted].tolist(), strict=True):
+        rep = min(range(len(reps)), key=lambda r: sold[r] / factor[r])
+        sold[rep] += total
+        staff[index] = reps[rep]["id"]
+    recent = assisted & ~orders.cancelled & (orders.placed >= now_us - 30 * DAY)
+    monthly = float(orders.total[recent].sum()) / 100 / len(reps)
+    for rep in reps:
+        rep["target_revenue_monthly"] = Decimal(str(max(round(monthly, -2), 100)))
+    return staff
+
+
+def _order_columns(
+    orders: Orders, fulfillment: Fulfillment, refunds: Refunds, staff: list[int | None]
+) -> dict[str, Column]:
     n = orders.count
     done = ~refunds.pending
     refunded = np.bincount(refunds.order[done], weights=refunds.amount[done], minlength=n)
@@ -155,6 +182,7 @@ def _order_columns(orders: Orders, fulfillment: Fulfillment, refunds: Refunds) -
         "external_id": [f"order-{i}" for i in ids.tolist()],
         "store_id": np.full(n, STORE_ID),
         "customer_id": orders.customer + 1,
+        "staff_id": staff,
         "location_id": orders.location + 1,
         "number": [f"#{1000 + i}" for i in ids.tolist()],
         "channel": orders.channel,

@@ -181,7 +181,7 @@ SUPPORT_OPERATORS = [
     ("Taylor Reyes", 7.8, 0.905, 3.85, 0.17, 0.08),
     ("Morgan Diaz", 2.0, 0.993, 4.83, 0.05, 0.12),
 ]
-SALES_REPS = [("Priya Raman", 1.18), ("Devon Walsh", 0.96), ("Lena Fischer", 0.74)]
+SALES_REPS = [("Priya Raman", 1.3), ("Devon Walsh", 1.0), ("Lena Fischer", 0.55)]
 MANAGER = "Dana Whitfield"
 
 # ticket category -> (share, subjects, escalation multiplier)
