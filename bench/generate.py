@@ -58,6 +58,7 @@ def _fresh(workdir: Path, name: str):  # type: ignore[no-untyped-def]
     # pragma inside a transaction, hence at connect time.
     event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA foreign_keys=OFF"))
     migrate.upgrade(engine)
+    engine.dispose()  # migrations turn the checks back on for their connection; start from fresh ones
     return engine
 
 
