@@ -25,7 +25,9 @@ class Moments:
 def moments(now: datetime, tz: ZoneInfo, calendar: Any) -> Moments:
     today = now.astimezone(tz).date()
     return Moments(
-        now=now, tz=tz, today_start=datetime.combine(today, time(0), tz),
+        now=now,
+        tz=tz,
+        today_start=datetime.combine(today, time(0), tz),
         this_week=(today - timedelta(days=7), today - timedelta(days=1)),
         last_week=(today - timedelta(days=14), today - timedelta(days=8)),
         calendar=calendar,

@@ -60,7 +60,9 @@ def figure(board: Any, tile: str, key: str) -> float | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", default="/tmp/hotdash-bench-large.db")
     parser.add_argument("--size", default="large")
     parser.add_argument("--runs", type=int, default=30)
@@ -79,11 +81,14 @@ def main() -> None:
         assert store is not None
         tz = ZoneInfo(store.timezone)
         today = NOW.astimezone(tz).date()
-        calendar = store_calendar(session=session, store=store, first=today - timedelta(days=120),
-                                  last=today + timedelta(days=60))
+        calendar = store_calendar(
+            session=session, store=store, first=today - timedelta(days=120), last=today + timedelta(days=60)
+        )
         counts = session.execute(Store.__table__.select()).all()
-    print(f"database {path} ({path.stat().st_size / 1e9:.2f} GB), {len(counts)} store, window {window.value}, "
-          f"{args.runs} runs after a warm-up")
+    print(
+        f"database {path} ({path.stat().st_size / 1e9:.2f} GB), {len(counts)} store, window {window.value}, "
+        f"{args.runs} runs after a warm-up"
+    )
 
     def ours() -> Any:
         with factory() as session:
@@ -104,17 +109,26 @@ def main() -> None:
         print(f"  {tile:12s} SQL == pandas: {'yes' if same else 'NO'}")
         if not same:
             print(f"    SQL:    {by_sql[tile]}\n    pandas: {by_pandas[tile]}")
-    checks = [("sales", "revenue", by_sql["sales"]["revenue"]), ("sales", "orders", by_sql["sales"]["orders"]),
-              ("fulfillment", "delayed", by_sql["fulfillment"]["delayed"]),
-              ("cx", "escalations", by_sql["cx"]["escalations_24h"])]
+    checks = [
+        ("sales", "revenue", by_sql["sales"]["revenue"]),
+        ("sales", "orders", by_sql["sales"]["orders"]),
+        ("fulfillment", "delayed", by_sql["fulfillment"]["delayed"]),
+        ("cx", "escalations", by_sql["cx"]["escalations_24h"]),
+    ]
     for tile, key, expected in checks:
         shown = figure(board, tile, key)
-        print(f"  tile {tile}.{key} = {shown}  reference = {expected}  {'ok' if shown == expected else 'DIFFERS'}")
+        print(
+            f"  tile {tile}.{key} = {shown}  reference = {expected}  {'ok' if shown == expected else 'DIFFERS'}"
+        )
     if board.failures:
         print(f"  tiles that failed: {[f.name for f in board.failures]}")
 
     print("\ntiming (ms)          p50      p95")
-    for label, samples in (("tiles (ours)", ours_ms), ("hand-written SQL", sql_ms), ("pandas in memory", pandas_ms)):
+    for label, samples in (
+        ("tiles (ours)", ours_ms),
+        ("hand-written SQL", sql_ms),
+        ("pandas in memory", pandas_ms),
+    ):
         print(f"  {label:18s} {statistics.median(samples):7.1f}  {percentile(samples, 95):7.1f}")
     print(f"  (pandas also needed {load_ms:,.0f} ms to load the tables into memory, not counted above)")
     ratio = percentile(ours_ms, 95) / percentile(sql_ms, 95)

@@ -17,10 +17,12 @@ from sqlalchemy import Engine, inspect
 from typer.testing import CliRunner, Result
 
 from hotdash import cli
+from hotdash.auth.models import Role
 from hotdash.db import migrate
 from hotdash.db.session import make_engine, session_factory, unit_of_work
 from hotdash.settings import Settings, get_settings
 from hotdash.store.models import Store
+from tests.auth.helpers import add_user, post_login
 
 runner = CliRunner()
 
@@ -159,9 +161,12 @@ def test_serve_upgrades_a_fresh_database_then_serves_it(
     served: dict[str, Any] = {}
 
     def fake_run(app: FastAPI, **options: Any) -> None:
-        # Ask the app uvicorn would have served for the overview page.
-        with TestClient(app) as client:
-            served["page"] = client.get("/")
+        # Ask the app uvicorn would have served for the data page: first it wants a signed-in user.
+        with TestClient(app, follow_redirects=False) as client:
+            served["anonymous"] = client.get("/data")
+            add_user(engine, "ops@example.com", Role.viewer)
+            served["signed_in"] = post_login(client, "ops@example.com", next="/data")
+            served["page"] = client.get("/data")
         served.update(options)
 
     monkeypatch.setattr(cli.uvicorn, "run", fake_run)
@@ -177,6 +182,9 @@ def test_serve_upgrades_a_fresh_database_then_serves_it(
     assert migrate.current_revision(engine) == migrate.head_revision()
     assert served["host"] == "127.0.0.1"
     assert served["port"] == 8123
+    assert served["anonymous"].status_code == 303
+    assert served["anonymous"].headers["location"] == "/login?next=%2Fdata"
+    assert served["signed_in"].headers["location"] == "/data"
     assert served["page"].status_code == 200
     assert "No data yet" in served["page"].text
 

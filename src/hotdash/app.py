@@ -11,12 +11,18 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from hotdash import __version__
+from hotdash.auth import api as auth_api
+from hotdash.auth import pages as auth_pages
+from hotdash.auth.deps import current_user
+from hotdash.auth.throttle import LoginThrottle
 from hotdash.clock import SystemClock
 from hotdash.db import migrate
 from hotdash.db.session import engine_from_settings, session_factory
 from hotdash.settings import Settings, get_settings
 from hotdash.store import api as store_api
-from hotdash.web import docs, pages
+from hotdash.tiles import api as tiles_api
+from hotdash.tiles import thresholds_api
+from hotdash.web import dashboard, docs, pages, records
 from hotdash.web.deps import require_current_schema
 from hotdash.web.errors import ErrorResponse, install_error_handlers
 from hotdash.web.templating import STATIC_DIR, make_templates
@@ -64,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # the vendored copy instead, and ReDoc is not offered.
         docs_url=None,
         redoc_url=None,
+        # FastAPI's own /openapi.json route cannot require signing in; `docs.router` serves the schema.
+        openapi_url=None,
     )
 
     engine = engine_from_settings(settings)
@@ -74,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.head_revision = migrate.head_revision()
     app.state.templates = make_templates()
     app.state.clock = SystemClock()
+    app.state.login_throttle = LoginThrottle()
 
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -81,8 +90,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Everything that reads the model needs the schema at head; a 503 that says "run hotdash db upgrade"
     # beats a 500 from a missing table.
     needs_schema: list[Any] = [Depends(require_current_schema)]
+    # Every route but the sign-in page, the health check and static files needs a signed-in user (and a
+    # CSRF token for changes made with the session cookie); tests/web/test_auth_routes.py checks each route.
+    signed_in: list[Any] = [*needs_schema, Depends(current_user)]
     app.include_router(health_router)
-    app.include_router(docs.router)
-    app.include_router(store_api.router, dependencies=needs_schema)
-    app.include_router(pages.router, dependencies=needs_schema)
+    app.include_router(auth_pages.public_router, dependencies=needs_schema)
+    app.include_router(docs.router, dependencies=signed_in)
+    app.include_router(store_api.router, dependencies=signed_in)
+    app.include_router(pages.router, dependencies=signed_in)
+    app.include_router(dashboard.router, dependencies=signed_in)
+    app.include_router(records.router, dependencies=signed_in)
+    app.include_router(auth_api.router, dependencies=signed_in)
+    app.include_router(auth_pages.router, dependencies=signed_in)
+    app.include_router(tiles_api.router, dependencies=signed_in)
+    app.include_router(thresholds_api.router, dependencies=signed_in)
+    app.include_router(thresholds_api.pages_router, dependencies=signed_in)
     return app

@@ -11,13 +11,16 @@ import uvicorn
 from rich.console import Console
 
 from hotdash.app import create_app
+from hotdash.auth import cli as auth_cli
+from hotdash.clock import SystemClock
 from hotdash.db import cli as db_cli
 from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings
+from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
 from hotdash.settings import Settings, get_settings
 from hotdash.store import cli as store_cli
 from hotdash.store.demo.cli import run_demo
 from hotdash.store.demo.service import DemoRefusedError
+from hotdash.tiles import cli as tiles_cli
 
 logger = logging.getLogger("hotdash.serve")
 
@@ -29,7 +32,10 @@ app = typer.Typer(
 )
 
 app.add_typer(db_cli.app, name="db")
+app.add_typer(auth_cli.users_app, name="users")
+app.add_typer(auth_cli.tokens_app, name="tokens")
 app.command(name="info")(store_cli.info)
+app.command(name="tiles")(tiles_cli.tiles)
 
 
 def ensure_schema(settings: Settings) -> None:
@@ -77,6 +83,16 @@ def serve(
     serve_app(get_settings(), host=host, port=port)
 
 
+def demo_admin(settings: Settings) -> tuple[str, str]:
+    """Create the demo store's admin, or give it a new password; return its email and password."""
+    engine = engine_from_settings(settings)
+    try:
+        with unit_of_work(session_factory(engine)) as session:
+            return auth_cli.ensure_demo_admin(session=session, now=SystemClock().now())
+    finally:
+        engine.dispose()
+
+
 class DemoSizeName(StrEnum):
     """The demo store sizes."""
 
@@ -106,6 +122,9 @@ def demo(
     except DemoRefusedError as refused:
         console.print(f"[red]Not generated:[/red] {refused}")
         raise typer.Exit(code=2) from refused
+    email, password = demo_admin(settings)
+    # Plain print: the password must reach the terminal exactly, without Rich markup or highlighting.
+    console.print(f"Sign in as {email} / {password}", markup=False, highlight=False, soft_wrap=True)
     if serve_after:
         url_host = host or settings.host
         console.print(f"Serving on http://{url_host}:{port or settings.port} (Ctrl+C stops)")

@@ -19,8 +19,14 @@ NOW = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
 
 
 def _manager(session: Session) -> User:
-    user = User(email="dana@example.com", name="Dana", password_hash="x", role=Role.manager.value,
-                is_active=True, created_at=NOW)
+    user = User(
+        email="dana@example.com",
+        name="Dana",
+        password_hash="x",
+        role=Role.manager.value,
+        is_active=True,
+        created_at=NOW,
+    )
     session.add(user)
     session.flush()
     return user
@@ -39,11 +45,21 @@ def test_defaults_are_the_guides_values() -> None:
     # investigate, > 15 critical; outreach > 24 h, compensation > 48 h, refund offer > 72 h; P0 < 3 days,
     # P1 3-7 days; traffic drop > 20%; coaching < 80% of target; refunds > $100 approval, > $500 personal.
     expected = {
-        "cx.escalations_normal_max": 20, "cx.escalations_high_min": 30, "cx.escalations_critical_above": 50,
-        "fulfillment.investigate_min": 5, "fulfillment.critical_above": 15, "fulfillment.outreach_hours": 24,
-        "fulfillment.compensation_hours": 48, "fulfillment.refund_offer_hours": 72, "inventory.p0_cover_days": 3,
-        "inventory.p1_cover_days": 7, "seo.traffic_drop_pct": 20, "team.coaching_pct": 80,
-        "cx.refund_approval_above": 100, "cx.high_value_above": 500, "cx.urgent_first_response_minutes": 15,
+        "cx.escalations_normal_max": 20,
+        "cx.escalations_high_min": 30,
+        "cx.escalations_critical_above": 50,
+        "fulfillment.investigate_min": 5,
+        "fulfillment.critical_above": 15,
+        "fulfillment.outreach_hours": 24,
+        "fulfillment.compensation_hours": 48,
+        "fulfillment.refund_offer_hours": 72,
+        "inventory.p0_cover_days": 3,
+        "inventory.p1_cover_days": 7,
+        "seo.traffic_drop_pct": 20,
+        "team.coaching_pct": 80,
+        "cx.refund_approval_above": 100,
+        "cx.high_value_above": 500,
+        "cx.urgent_first_response_minutes": 15,
     }
     assert {key: BY_KEY[key].default for key in expected} == expected
 
@@ -56,13 +72,17 @@ def test_defaults_respect_their_own_ordering() -> None:
 
 def test_a_change_is_applied_and_audited_with_before_and_after(sqlite_session: Session) -> None:
     manager = _manager(sqlite_session)
-    thresholds = set_threshold(session=sqlite_session, key="fulfillment.critical_above", value=40, actor=manager,
-                               now=NOW)
+    thresholds = set_threshold(
+        session=sqlite_session, key="fulfillment.critical_above", value=40, actor=manager, now=NOW
+    )
     assert thresholds["fulfillment.critical_above"] == 40
     assert load_thresholds(session=sqlite_session)["fulfillment.critical_above"] == 40
     entry = sqlite_session.scalars(select(AuditEntry)).one()
-    assert (entry.actor_id, entry.action, entry.entity_key) == (manager.id, "threshold.update",
-                                                                 "fulfillment.critical_above")
+    assert (entry.actor_id, entry.action, entry.entity_key) == (
+        manager.id,
+        "threshold.update",
+        "fulfillment.critical_above",
+    )
     assert (entry.before, entry.after) == ({"value": 15}, {"value": 40})
     reset_threshold(session=sqlite_session, key="fulfillment.critical_above", actor=manager, now=NOW)
     assert load_thresholds(session=sqlite_session)["fulfillment.critical_above"] == 15
@@ -78,8 +98,9 @@ def test_a_change_is_applied_and_audited_with_before_and_after(sqlite_session: S
         ("no.such_threshold", 1, "unknown threshold"),
     ],
 )
-def test_bad_values_are_refused_and_nothing_changes(sqlite_session: Session, key: str, value: float,
-                                                    message: str) -> None:
+def test_bad_values_are_refused_and_nothing_changes(
+    sqlite_session: Session, key: str, value: float, message: str
+) -> None:
     manager = _manager(sqlite_session)
     with pytest.raises(ThresholdError, match=message):
         set_threshold(session=sqlite_session, key=key, value=value, actor=manager, now=NOW)

@@ -11,11 +11,26 @@ from hotdash.tiles.today import top_priorities
 
 def _tile(name: str, status: Status, exceptions: list[tuple[Status, str, str | None]]) -> TileResult:
     return TileResult(
-        name=name, title=name.title(), status=status, status_reason=f"{name} is {status.value}", window="today",
-        window_label="Today", computed_at=datetime(2026, 11, 22, tzinfo=UTC), currency="USD", figures=[],
-        exceptions=[TileException(key=f"{name}-{i}", title=title, detail="", severity=severity,
-                                  money_at_stake=Decimal(money) if money else None, action=f"fix {title}")
-                    for i, (severity, title, money) in enumerate(exceptions)],
+        name=name,
+        title=name.title(),
+        status=status,
+        status_reason=f"{name} is {status.value}",
+        window="today",
+        window_label="Today",
+        computed_at=datetime(2026, 11, 22, tzinfo=UTC),
+        currency="USD",
+        figures=[],
+        exceptions=[
+            TileException(
+                key=f"{name}-{i}",
+                title=title,
+                detail="",
+                severity=severity,
+                money_at_stake=Decimal(money) if money else None,
+                action=f"fix {title}",
+            )
+            for i, (severity, title, money) in enumerate(exceptions)
+        ],
         recommendation=Recommendation(action=f"act on {name}", why="", playbook="guide"),
     )
 
@@ -40,8 +55,11 @@ def test_money_breaks_ties_within_a_severity() -> None:
 
 def test_one_per_tile_first_then_the_next_worst() -> None:
     tiles = [
-        _tile("fulfillment", Status.critical, [(Status.critical, "a", "100"), (Status.critical, "b", "90"),
-                                               (Status.warning, "c", "80")]),
+        _tile(
+            "fulfillment",
+            Status.critical,
+            [(Status.critical, "a", "100"), (Status.critical, "b", "90"), (Status.warning, "c", "80")],
+        ),
         _tile("cx", Status.warning, [(Status.warning, "d", "10")]),
     ]
     assert [p.title for p in top_priorities(tiles)] == ["a", "d", "b"]

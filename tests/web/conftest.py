@@ -1,4 +1,9 @@
-"""An app on a migrated SQLite file, an app on a database nobody migrated, and a way to add a small shop."""
+"""An app on a migrated SQLite file, an app on a database nobody migrated, and a way to add a small shop.
+
+Every page and API route needs a signed-in user: `client` is signed in as a viewer (the least a person can
+be), `client_as(role)` makes a client signed in with another role, `api_token(role)` a bearer token, and
+`anon_client` is nobody.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from hotdash.app import create_app
+from hotdash.auth import passwords
+from hotdash.auth.models import Role
 from hotdash.db.session import session_factory, unit_of_work
 from hotdash.settings import Settings
 from hotdash.store.models import Order, PageTraffic, Store, Ticket
+from tests.auth.helpers import CHEAP_HASHER, add_token, add_user, sign_in
 
 # 23:30 UTC on 2 March is already 3 March, 00:30 in Berlin: the page must show the local day.
 ORDER_PLACED = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
@@ -23,6 +31,13 @@ LATER_ORDER = datetime(2026, 3, 8, 10, 0, tzinfo=UTC)
 TICKET_CREATED = datetime(2026, 3, 4, 7, 15, tzinfo=UTC)
 
 AddShop = Callable[..., None]
+ClientAs = Callable[[Role], TestClient]
+ApiToken = Callable[[Role], str]
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(passwords, "HASHER", CHEAP_HASHER)
 
 
 @pytest.fixture
@@ -32,9 +47,52 @@ def app(sqlite_engine: Engine, sqlite_url: str) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
+def anon_client(app: FastAPI) -> Iterator[TestClient]:
+    """A client nobody signed in."""
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture
+def client(app: FastAPI, sqlite_engine: Engine) -> Iterator[TestClient]:
+    """A client signed in (through the sign-in form) as viewer@example.com, a viewer."""
+    add_user(sqlite_engine, "viewer@example.com", Role.viewer)
+    with TestClient(app) as client:
+        sign_in(client, "viewer@example.com")
+        yield client
+
+
+@pytest.fixture
+def client_as(app: FastAPI, sqlite_engine: Engine) -> Iterator[ClientAs]:
+    """Return a function that makes a client signed in as a new user with the given role."""
+    clients: list[TestClient] = []
+
+    def make(role: Role) -> TestClient:
+        email = f"{role.value}{len(clients) + 1}@example.com"
+        add_user(sqlite_engine, email, role)
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        sign_in(client, email)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api_token(sqlite_engine: Engine) -> ApiToken:
+    """Return a function that makes an API token for a new user with the given role."""
+    made: list[str] = []
+
+    def make(role: Role) -> str:
+        email = f"robot-{role.value}{len(made) + 1}@example.com"
+        add_user(sqlite_engine, email, role)
+        made.append(add_token(sqlite_engine, email))
+        return made[-1]
+
+    return make
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The overview page: what is loaded, in the store's own timezone, safe from hostile data."""
+"""The data overview page (/data): what is loaded, in the store's own timezone, safe from hostile data."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def count_shown(html: str, entity: str) -> str:
 
 
 def test_empty_database_shows_how_to_get_data(client: TestClient) -> None:
-    response = client.get("/")
+    response = client.get("/data")
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -33,7 +33,7 @@ def test_overview_shows_counts_store_and_date_range_in_store_time(
 ) -> None:
     add_shop(name="Northwind Outfitters", currency="EUR", timezone="Europe/Berlin", orders=2)
 
-    html = client.get("/").text
+    html = client.get("/data").text
 
     assert "No data yet" not in html
     assert count_shown(html, "orders") == "2"
@@ -49,20 +49,20 @@ def test_overview_shows_counts_store_and_date_range_in_store_time(
 def test_counts_are_grouped_for_reading(client: TestClient, add_shop: AddShop) -> None:
     add_shop(orders=1234)
 
-    assert count_shown(client.get("/").text, "orders") == "1,234"
+    assert count_shown(client.get("/data").text, "orders") == "1,234"
 
 
 def test_store_name_with_markup_is_shown_as_text(client: TestClient, add_shop: AddShop) -> None:
     add_shop(name="<script>alert('pwned')</script> Outlet")
 
-    html = client.get("/").text
+    html = client.get("/data").text
 
     assert "<script>alert(" not in html
     assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt; Outlet" in html
 
 
 def test_page_uses_the_shared_layout_and_vendored_htmx(client: TestClient) -> None:
-    html = client.get("/").text
+    html = client.get("/data").text
 
     assert '<a class="brand" href="/">HotDash</a>' in html
     assert '<nav class="mainnav" aria-label="Main">' in html
@@ -72,7 +72,7 @@ def test_page_uses_the_shared_layout_and_vendored_htmx(client: TestClient) -> No
 
 
 def test_summary_refreshes_itself_with_fresh_numbers(client: TestClient, add_shop: AddShop) -> None:
-    page = client.get("/").text
+    page = client.get("/data").text
     assert 'hx-get="/partials/summary"' in page
     assert 'hx-trigger="every 30s"' in page
     assert 'hx-swap="outerHTML"' in page
@@ -89,7 +89,7 @@ def test_summary_refreshes_itself_with_fresh_numbers(client: TestClient, add_sho
 
 
 def test_unmigrated_database_says_what_to_run(bare_client: TestClient) -> None:
-    response = bare_client.get("/")
+    response = bare_client.get("/data")
 
     assert response.status_code == 503
     assert response.headers["content-type"].startswith("text/html")

@@ -81,13 +81,12 @@ def refresh_rollups(
     )
 
     segments = _offset_segments(tz, day_start, last)
-    local_day = case(
-        *[
-            (Order.placed_at < nxt, shifted_date(connection, Order.placed_at, off))
-            for (_, off), (nxt, _) in itertools.pairwise(segments)
-        ],
-        else_=shifted_date(connection, Order.placed_at, segments[-1][1]),
-    ).label("day")
+    whens = [
+        (Order.placed_at < nxt, shifted_date(connection, Order.placed_at, off))
+        for (_, off), (nxt, _) in itertools.pairwise(segments)
+    ]
+    last_offset = shifted_date(connection, Order.placed_at, segments[-1][1])
+    local_day = (case(*whens, else_=last_offset) if whens else last_offset).label("day")
     daily = (
         select(
             literal(store_id),

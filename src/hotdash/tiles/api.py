@@ -55,16 +55,21 @@ def _now(request: Request) -> datetime:
 
 
 @router.get("", summary="All six tiles and the top priorities")
-def dashboard(request: Request, session: DbSession, window: WindowParam = WindowName.today,
-              store: StoreParam = None) -> DashboardOut:
+def dashboard(
+    request: Request, session: DbSession, window: WindowParam = WindowName.today, store: StoreParam = None
+) -> DashboardOut:
     """Return every tile's status, figures, chart, exceptions and recommendation, plus the Today ranking."""
     try:
         board = compute_dashboard(session=session, now=_now(request), window=window, store_id=store)
     except UnknownStoreError as missing:
         raise HTTPException(status_code=404, detail=str(missing)) from missing
     return DashboardOut(
-        store=StoreOut(id=board.store.id, name=board.store.name, currency=board.store.currency,
-                       timezone=board.store.timezone),
+        store=StoreOut(
+            id=board.store.id,
+            name=board.store.name,
+            currency=board.store.currency,
+            timezone=board.store.timezone,
+        ),
         window=board.window,
         computed_at=board.computed_at,
         priorities=board.priorities,
@@ -74,8 +79,13 @@ def dashboard(request: Request, session: DbSession, window: WindowParam = Window
 
 
 @router.get("/{name}", summary="One tile")
-def tile(name: str, request: Request, session: DbSession, window: WindowParam = WindowName.today,
-         store: StoreParam = None) -> TileResult:
+def tile(
+    name: str,
+    request: Request,
+    session: DbSession,
+    window: WindowParam = WindowName.today,
+    store: StoreParam = None,
+) -> TileResult:
     """Return one tile; `name` is one of sales, cx, fulfillment, inventory, seo, team."""
     if name not in TILES:
         raise HTTPException(status_code=404, detail=f"no tile named {name!r}; tiles are {', '.join(TILES)}")

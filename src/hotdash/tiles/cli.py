@@ -19,7 +19,12 @@ from hotdash.tiles.format import format_trend, format_value
 from hotdash.tiles.schemas import Status, TileResult
 from hotdash.tiles.windows import WindowName
 
-STYLE = {Status.ok: "green", Status.watch: "yellow", Status.warning: "dark_orange", Status.critical: "bold red"}
+STYLE = {
+    Status.ok: "green",
+    Status.watch: "yellow",
+    Status.warning: "dark_orange",
+    Status.critical: "bold red",
+}
 
 
 def tiles(
@@ -33,8 +38,9 @@ def tiles(
     console = Console()
     try:
         with session_factory(engine)() as session:
-            board = compute_dashboard(session=session, now=SystemClock().now(), window=window, store_id=store,
-                                      names=names or None)
+            board = compute_dashboard(
+                session=session, now=SystemClock().now(), window=window, store_id=store, names=names or None
+            )
             if as_json:
                 payload = {
                     "store": {"id": board.store.id, "name": board.store.name},
@@ -57,15 +63,23 @@ def tiles(
 
 
 def _print(board: Dashboard, console: Console) -> None:
-    console.print(f"[b]{board.store.name}[/b] - {board.window.value} - computed {board.computed_at:%Y-%m-%d %H:%M} UTC")
+    console.print(
+        f"[b]{board.store.name}[/b] - {board.window.value} - computed {board.computed_at:%Y-%m-%d %H:%M} UTC"
+    )
     if board.priorities:
         top = Table(title="Today's priorities", show_header=True, expand=True)
         for column in ("", "Tile", "What", "Do", "At stake"):
             top.add_column(column)
         for i, p in enumerate(board.priorities, 1):
-            top.add_row(f"{i}", p.tile_title, f"[{STYLE[p.severity]}]{p.title}[/]", p.action,
-                        format_value(float(p.money_at_stake), "money", board.store.currency)
-                        if p.money_at_stake is not None else "")
+            top.add_row(
+                f"{i}",
+                p.tile_title,
+                f"[{STYLE[p.severity]}]{p.title}[/]",
+                p.action,
+                format_value(float(p.money_at_stake), "money", board.store.currency)
+                if p.money_at_stake is not None
+                else "",
+            )
         console.print(top)
     for tile in board.tiles:
         console.print(_panel(tile))
@@ -78,8 +92,12 @@ def _panel(tile: TileResult) -> Panel:
     for column in ("Figure", "Value", "vs last week", "vs 7-day baseline"):
         figures.add_column(column)
     for f in tile.figures:
-        figures.add_row(f.label, format_value(f.value, f.unit, tile.currency), format_trend(f.vs_last_week),
-                        format_trend(f.vs_baseline))
+        figures.add_row(
+            f.label,
+            format_value(f.value, f.unit, tile.currency),
+            format_trend(f.vs_last_week),
+            format_trend(f.vs_baseline),
+        )
     lines = [f"[{STYLE[tile.status]}]{tile.status.value.upper()}[/] {tile.status_reason}"]
     for e in tile.exceptions[:3]:
         lines.append(f"  [{STYLE[e.severity]}]-[/] {e.title}")

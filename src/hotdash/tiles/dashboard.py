@@ -44,15 +44,22 @@ class Dashboard:
     priorities: list[Priority] = field(default_factory=list)
 
 
-def compute_dashboard(*, session: Session, now: datetime, window: WindowName = WindowName.today,
-                      store_id: int | None = None, names: list[str] | None = None) -> Dashboard:
+def compute_dashboard(
+    *,
+    session: Session,
+    now: datetime,
+    window: WindowName = WindowName.today,
+    store_id: int | None = None,
+    names: list[str] | None = None,
+) -> Dashboard:
     """Compute the tiles named (all by default) and rank the day's priorities across them."""
     store = resolve_store(session=session, store_id=store_id)
     unknown = [n for n in names or [] if n not in TILES]
     if unknown:
         raise UnknownTileError(f"no tile named {', '.join(unknown)}; tiles are {', '.join(TILES)}")
-    context = make_context(session=session, store=store, now=now, window=window,
-                           thresholds=load_thresholds(session=session))
+    context = make_context(
+        session=session, store=store, now=now, window=window, thresholds=load_thresholds(session=session)
+    )
     board = Dashboard(store=store, window=window, computed_at=now)
     for name in names or list(TILES):
         spec = TILES[name]
@@ -65,12 +72,19 @@ def compute_dashboard(*, session: Session, now: datetime, window: WindowName = W
     return board
 
 
-def compute_tile(*, session: Session, name: str, now: datetime, window: WindowName = WindowName.today,
-                 store_id: int | None = None) -> TileResult:
+def compute_tile(
+    *,
+    session: Session,
+    name: str,
+    now: datetime,
+    window: WindowName = WindowName.today,
+    store_id: int | None = None,
+) -> TileResult:
     """Compute one tile; errors propagate so the API can report them."""
     if name not in TILES:
         raise UnknownTileError(f"no tile named {name!r}; tiles are {', '.join(TILES)}")
     store = resolve_store(session=session, store_id=store_id)
-    context = make_context(session=session, store=store, now=now, window=window,
-                           thresholds=load_thresholds(session=session))
+    context = make_context(
+        session=session, store=store, now=now, window=window, thresholds=load_thresholds(session=session)
+    )
     return TILES[name].compute(context)

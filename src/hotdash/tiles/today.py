@@ -24,16 +24,30 @@ def top_priorities(tiles: list[TileResult], limit: int = TOP) -> list[Priority]:
     rest: list[Priority] = []
     for tile in tiles:
         candidates = [
-            Priority(tile=tile.name, tile_title=tile.title, severity=e.severity, title=e.title,
-                     action=e.action or tile.recommendation.action, money_at_stake=e.money_at_stake,
-                     exception_key=e.key)
+            Priority(
+                tile=tile.name,
+                tile_title=tile.title,
+                severity=e.severity,
+                title=e.title,
+                action=e.action or tile.recommendation.action,
+                money_at_stake=e.money_at_stake,
+                exception_key=e.key,
+            )
             for e in tile.exceptions
             if e.severity is not Status.ok
         ]
         if not candidates and tile.status is not Status.ok:
-            candidates = [Priority(tile=tile.name, tile_title=tile.title, severity=tile.status,
-                                   title=tile.status_reason, action=tile.recommendation.action,
-                                   money_at_stake=tile.recommendation.money_at_stake, exception_key=None)]
+            candidates = [
+                Priority(
+                    tile=tile.name,
+                    tile_title=tile.title,
+                    severity=tile.status,
+                    title=tile.status_reason,
+                    action=tile.recommendation.action,
+                    money_at_stake=tile.recommendation.money_at_stake,
+                    exception_key=None,
+                )
+            ]
         candidates.sort(key=_rank, reverse=True)
         firsts.extend(candidates[:1])
         rest.extend(candidates[1:])

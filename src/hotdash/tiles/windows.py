@@ -42,7 +42,7 @@ class Window:
 
     @property
     def days(self) -> float:
-        """Return the window's real length in days (subtracting in UTC: same-zone subtraction is wall-clock)."""
+        """Return the real length in days (subtract in UTC: same-zone subtraction is wall-clock)."""
         return (self.end.astimezone(UTC) - self.start.astimezone(UTC)).total_seconds() / 86_400
 
     def shifted(self, days: int) -> Window:

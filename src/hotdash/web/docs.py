@@ -1,17 +1,19 @@
 """Interactive API docs (Swagger UI) served from the vendored files, so `/docs` works without internet.
 
 FastAPI's built-in `/docs` and `/redoc` load their scripts from a CDN; `create_app` turns both off and
-includes this router instead. ReDoc is not offered at all.
+includes this router instead. ReDoc is not offered at all. The OpenAPI schema is served here too, because
+FastAPI's own `/openapi.json` route cannot require signing in like the rest of the app.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, JSONResponse
 
 SWAGGER_UI = "vendor/swagger-ui"
 OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
+OPENAPI_PATH = "/openapi.json"
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,11 +27,9 @@ def _static_path(request: Request, name: str) -> str:
 def swagger_ui(request: Request) -> HTMLResponse:
     """Return the Swagger UI page for this app's OpenAPI schema."""
     app: FastAPI = request.app
-    if app.openapi_url is None:
-        raise HTTPException(status_code=404)
     root_path: str = request.scope.get("root_path", "").rstrip("/")
     return get_swagger_ui_html(
-        openapi_url=root_path + app.openapi_url,
+        openapi_url=request.url_for("openapi_schema").path,
         title=f"{app.title} API",
         swagger_js_url=_static_path(request, "swagger-ui-bundle.js"),
         swagger_css_url=_static_path(request, "swagger-ui.css"),
@@ -38,6 +38,19 @@ def swagger_ui(request: Request) -> HTMLResponse:
         # Swagger UI's default validator badge would send the schema's URL to validator.swagger.io.
         swagger_ui_parameters={"validatorUrl": None},
     )
+
+
+@router.get(OPENAPI_PATH, name="openapi_schema")
+def openapi_schema(request: Request) -> JSONResponse:
+    """Return the app's OpenAPI schema, naming a proxy's path prefix as its server as FastAPI's route does."""
+    app: FastAPI = request.app
+    schema = app.openapi()
+    root_path: str = request.scope.get("root_path", "").rstrip("/")
+    if root_path and app.root_path_in_servers:
+        servers = schema.get("servers", [])
+        if root_path not in {server.get("url") for server in servers}:
+            schema = {**schema, "servers": [{"url": root_path}, *servers]}
+    return JSONResponse(schema)
 
 
 @router.get(OAUTH2_REDIRECT_PATH, response_class=HTMLResponse, name="swagger_ui_oauth2_redirect")

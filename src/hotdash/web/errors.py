@@ -1,7 +1,8 @@
 """One error shape for the whole HTTP surface: `{"error": {"code", "message", "details"}}`.
 
 API clients always get that JSON. A person on a page gets the same message as an HTML page when the database
-is not ready, because a 503 JSON blob in a browser tab tells them nothing they can act on.
+is not ready or their role does not allow something, because a JSON blob in a browser tab tells them nothing
+they can act on; and a page that needs signing in sends them to the sign-in page.
 """
 
 from __future__ import annotations
@@ -9,14 +10,17 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
+
+from hotdash.auth.errors import ApiError, NotAuthenticated
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +84,16 @@ class DatabaseUnavailable(ServiceUnavailable):
         )
 
 
+class PageError(Exception):
+    """A page that cannot be shown as asked (unknown tile, record or window): an HTML page that says why."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.title = title
+        self.message = message
+
+
 def error_response(
     status: int, code: str, message: str, details: dict[str, Any] | None = None, **kwargs: Any
 ) -> JSONResponse:
@@ -99,8 +113,35 @@ def _code_for(status: int) -> str:
         return "http_error"
 
 
+def _sign_in_redirect(request: Request) -> Response:
+    # Back to where the person was going after signing in; the sign-in page accepts only local paths.
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    current = request.headers.get("HX-Current-URL")
+    if request.headers.get("HX-Request") and current:
+        # An htmx fragment request: the page it came from is where to return, not the fragment.
+        parts = urlsplit(current)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+    location = request.url_for("login").path + "?" + urlencode({"next": target})
+    if request.headers.get("HX-Request"):
+        # Following a redirect, htmx would swap the whole sign-in page into a block of the page instead.
+        return Response(status_code=401, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc, ApiError):
+        if _wants_html(request) and isinstance(exc, NotAuthenticated):
+            return _sign_in_redirect(request)
+        if _wants_html(request) and exc.status_code == 403:
+            templates: Jinja2Templates = request.app.state.templates
+            return templates.TemplateResponse(
+                request,
+                "error.html",
+                {"title": "Not allowed", "message": exc.message, "code": exc.code},
+                status_code=403,
+            )
+        return error_response(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
     message = str(exc.detail)
     # Starlette's own texts ("Not Found") name the status but not what was asked for.
     if exc.status_code == 404 and exc.detail == HTTPStatus.NOT_FOUND.phrase:
@@ -138,6 +179,17 @@ async def _service_unavailable(request: Request, exc: Exception) -> Response:
     return error_response(503, exc.code, exc.message, exc.details)
 
 
+async def _page_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageError)
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"title": exc.title, "message": exc.message, "code": _code_for(exc.status)},
+        status_code=exc.status,
+    )
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     # The traceback goes to the log, never to the client: it can name tables, paths and data.
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -154,4 +206,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ServiceUnavailable, _service_unavailable)
+    app.add_exception_handler(PageError, _page_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -1,4 +1,4 @@
-"""HTML pages. The first one, the overview, shows what is loaded."""
+"""The data overview page (`/data`): what is loaded, per entity, store and date range."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def _render(request: Request, template: str, session: DbSession) -> HTMLResponse
     return templates.TemplateResponse(request, template, summary_context(summary, clock.now()))
 
 
-@router.get("/", response_class=HTMLResponse, name="overview")
+@router.get("/data", response_class=HTMLResponse, name="overview")
 def overview(request: Request, session: DbSession) -> HTMLResponse:
     """Show what is loaded: counts per entity, the stores and the date range."""
     return _render(request, "overview.html", session)

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from hotdash import __version__
+from hotdash.web import formatting
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -60,4 +61,5 @@ def make_templates() -> Jinja2Templates:
     env.filters["local_time"] = local_time
     env.filters["iso_utc"] = iso_utc
     env.filters["thousands"] = thousands
+    formatting.register(env)
     return Jinja2Templates(env=env)

@@ -147,8 +147,8 @@ def _sales_reps(data: DemoData, orders: Orders, now_us: int) -> list[int | None]
         staff[index] = reps[rep]["id"]
     recent = assisted & ~orders.cancelled & (orders.placed >= now_us - 30 * DAY)
     monthly = float(orders.total[recent].sum()) / 100 / len(reps)
-    for rep in reps:
-        rep["target_revenue_monthly"] = Decimal(str(max(round(monthly, -2), 100)))
+    for member in reps:
+        member["target_revenue_monthly"] = Decimal(str(max(round(monthly, -2), 100)))
     return staff
 
 

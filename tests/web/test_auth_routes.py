@@ -1,0 +1,116 @@
+"""Every route of the app needs a signed-in user, except the sign-in page, the health check and static files.
+
+The route list is read from the app itself, so a route added later without the sign-in dependency fails here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from hotdash.auth.models import Role
+from tests.web.conftest import ClientAs
+
+# (path, method) pairs anyone may use. Think twice before adding to this list.
+PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/healthz", "GET")}
+PUBLIC_MOUNTS = {"/static"}
+
+
+def concrete(path: str) -> str:
+    """Fill every path parameter ({name} or {name:converter}) with a plausible value."""
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+def protected_requests(app: FastAPI) -> list[tuple[str, str]]:
+    """Return (method, path) of every route the app serves, included routers flattened, except the public."""
+    requests = []
+    for route in iter_route_contexts(app.routes):
+        path = route.path
+        assert path, f"a route without a path: {route!r}"
+        if isinstance(route.original_route, Mount):
+            assert path in PUBLIC_MOUNTS, f"{path} is mounted without sign-in"
+            continue
+        assert route.methods, f"{path} answers no HTTP method: what kind of route is it?"
+        for method in sorted(route.methods - {"HEAD"}):
+            if (path, method) not in PUBLIC:
+                requests.append((method, path))
+    return requests
+
+
+def test_the_public_routes_are_public(anon_client: TestClient) -> None:
+    assert anon_client.get("/login").status_code == 200
+    assert anon_client.get("/healthz").status_code == 200
+    assert anon_client.get("/static/hotdash.css").status_code == 200
+    assert anon_client.get("/static/vendor/htmx.min.js").status_code == 200
+
+
+def test_the_app_has_the_routes_this_test_expects_to_check(app: FastAPI) -> None:
+    checked = {path for _, path in protected_requests(app)}
+    # If these are missing the loop below proves nothing about them.
+    assert {"/", "/api/v1/info", "/docs", "/openapi.json", "/logout", "/api/v1/me"} <= checked
+    assert any(path.startswith("/partials/") for path in checked)
+    assert {"/api/v1/thresholds", "/api/v1/thresholds/{key}", "/settings/thresholds", "/audit"} <= checked
+    assert {"/api/v1/users", "/api/v1/tokens"} <= checked
+
+
+def unprotected(app: FastAPI, credentials: str = "none") -> list[str]:
+    """Return each route (but the public ones) that answers without a working sign-in, and how it answered."""
+    headers = {"Authorization": "Bearer hd_bogus"} if credentials == "bogus token" else {}
+    found = []
+    with TestClient(app, follow_redirects=False, headers=headers) as client:
+        if credentials == "stale cookie":
+            client.cookies.set("hotdash_session", "a-session-that-does-not-exist")
+        for method, path in protected_requests(app):
+            response = client.request(method, concrete(path))
+            if path.startswith("/api/") or path in ("/openapi.json", "/docs", "/docs/oauth2-redirect"):
+                refused = (
+                    response.status_code == 401
+                    and response.headers.get("www-authenticate") == "Bearer"
+                    and response.json()["error"]["code"] == "not_authenticated"
+                )
+            else:
+                refused = response.status_code == 303 and response.headers["location"].startswith(
+                    "/login?next="
+                )
+            if not refused:
+                found.append(f"{method} {path} answered {response.status_code}")
+    return found
+
+
+@pytest.mark.parametrize("credentials", ["none", "stale cookie", "bogus token"])
+def test_every_other_route_needs_a_signed_in_user(app: FastAPI, credentials: str) -> None:
+    assert unprotected(app, credentials) == []
+
+
+def test_a_route_added_without_sign_in_is_caught(app: FastAPI) -> None:
+    @app.get("/api/v1/forgotten")
+    def forgotten() -> dict[str, str]:
+        return {"secret": "data"}
+
+    @app.get("/forgotten-page")
+    def forgotten_page() -> dict[str, str]:
+        return {"secret": "data"}
+
+    assert unprotected(app) == ["GET /api/v1/forgotten answered 200", "GET /forgotten-page answered 200"]
+
+
+def test_admin_routes_refuse_everyone_but_admins(app: FastAPI, client_as: ClientAs) -> None:
+    admin_paths = [
+        (method, path)
+        for method, path in protected_requests(app)
+        if path.startswith(("/api/v1/users", "/api/v1/tokens", "/admin/"))
+    ]
+    assert len(admin_paths) >= 8
+    for role in (Role.viewer, Role.operator, Role.manager):
+        client = client_as(role)
+        # The header passes the CSRF check, so what refuses the request is the role.
+        csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/settings/thresholds").text)
+        assert csrf is not None
+        for method, path in admin_paths:
+            response = client.request(method, concrete(path), headers={"X-CSRF-Token": csrf.group(1)})
+            assert response.status_code == 403, f"{role} {method} {path}"
