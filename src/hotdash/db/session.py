@@ -28,6 +28,8 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # 64 MB of page cache per connection (the default is 2 MB): the dashboard's reads fit in memory.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

@@ -99,6 +99,8 @@ def refresh_rollups(
         .join(Order, Order.id == OrderLine.order_id)
         .where(Order.store_id == store_id, LIVE, Order.placed_at >= day_start, OrderLine.sku_id.is_not(None))
         .group_by(OrderLine.sku_id, local_day)
+        # Written in day order, so a window of days is a contiguous stretch of the table to read.
+        .order_by(local_day, OrderLine.sku_id)
     )
     connection.execute(
         insert(SkuSalesDaily).from_select(["store_id", "sku_id", "day", "units", "revenue", "orders"], daily)

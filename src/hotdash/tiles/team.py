@@ -165,7 +165,9 @@ def _sales_reps(ctx: TileContext) -> list[dict[str, Any]]:
             func.sum(case((this_month, 0), else_=Order.total)),
         )
         .where(
-            Order.store_id == ctx.store.id,
+            # store_id + 0: without statistics SQLite would walk every order of the store by date instead
+            # of the few each rep took, found through the (staff_id, placed_at) index.
+            Order.store_id + 0 == ctx.store.id,
             Order.staff_id.in_([r.id for r in reps]),
             Order.cancelled_at.is_(None),
             Order.placed_at >= last,

@@ -41,5 +41,6 @@ class Ticket(IdMixin, SourceMixin, Base):
 
 
 Index("ix_tickets_store_created", Ticket.store_id, Ticket.created_at)
+Index("ix_tickets_store_escalated", Ticket.store_id, Ticket.escalated_at)
 Index("ix_tickets_status_created", Ticket.status, Ticket.created_at)
 Index("ix_tickets_assignee_created", Ticket.assignee_id, Ticket.created_at)

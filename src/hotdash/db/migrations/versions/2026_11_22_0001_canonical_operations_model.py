@@ -227,7 +227,20 @@ def upgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_orders_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_orders_location_id"), ["location_id"], unique=False)
-        batch_op.create_index("ix_orders_open_ship_by", ["fulfillment_status", "ship_by"], unique=False)
+        batch_op.create_index(
+            "ix_orders_open_ship_by",
+            [
+                "fulfillment_status",
+                "ship_by",
+                "fulfilled_at",
+                "cancelled_at",
+                "store_id",
+                "total",
+                "placed_at",
+                "deliver_by",
+            ],
+            unique=False,
+        )
         batch_op.create_index("ix_orders_store_placed", ["store_id", "placed_at"], unique=False)
 
     op.create_table(

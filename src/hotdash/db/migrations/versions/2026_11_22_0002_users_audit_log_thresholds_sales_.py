@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 06:01:47.093802
+Create Date: 2026-11-22 07:36:20.861229
 """
 
 from __future__ import annotations
@@ -138,17 +138,31 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("staff_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True)
         )
-        batch_op.create_index(batch_op.f("ix_orders_staff_id"), ["staff_id"], unique=False)
+        batch_op.create_index(
+            "ix_orders_staff_placed",
+            ["staff_id", "placed_at", "cancelled_at", "store_id", "total"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_orders_status_deliver_by", ["fulfillment_status", "deliver_by"], unique=False
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_orders_staff_id_team_members"), "team_members", ["staff_id"], ["id"]
         )
 
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.create_index("ix_tickets_store_escalated", ["store_id", "escalated_at"], unique=False)
+
 
 def downgrade() -> None:
 
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_store_escalated")
+
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_orders_staff_id_team_members"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_orders_staff_id"))
+        batch_op.drop_index("ix_orders_status_deliver_by")
+        batch_op.drop_index("ix_orders_staff_placed")
         batch_op.drop_column("staff_id")
 
     op.drop_table("sku_sales_daily")
