@@ -39,6 +39,12 @@ class BusinessCalendar:
         total = self.open_before[np.maximum(index, 0)] + inside
         return np.where(index < 0, 0, total)
 
+    def next_open(self, moments: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Return each instant itself if the business is open then, else when it next opens."""
+        index = np.minimum(np.searchsorted(self.ends, moments, side="right"), len(self.starts) - 1)
+        opened: NDArray[np.int64] = np.maximum(moments, self.starts[index])
+        return opened
+
     def business_seconds(self, start: NDArray[np.int64], end: NDArray[np.int64]) -> NDArray[np.float64]:
         """Return the business seconds between each pair of instants (0 where end <= start)."""
         spent = self.open_until(end) - self.open_until(start)

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hotdash.store.bulk import Column
+from hotdash.store.calendar import build_calendar
 from hotdash.store.demo import names
 from hotdash.store.demo.catalog import STORE_ID, SUPPORT_HOURS, Catalog, build_catalog
 from hotdash.store.demo.dataset import SOURCE, DemoData
@@ -19,7 +20,7 @@ from hotdash.store.demo.inventory import build_inventory
 from hotdash.store.demo.orders import Orders, build_orders
 from hotdash.store.demo.refunds import Refunds, build_refunds
 from hotdash.store.demo.support import build_tickets
-from hotdash.store.demo.timeline import DAY, as_datetime64, day_grid, open_hours
+from hotdash.store.demo.timeline import DAY, as_datetime64, day_grid
 from hotdash.store.demo.traffic import build_traffic
 
 VIP_SPEND_CENTS = 100_000
@@ -66,12 +67,12 @@ def generate(size: DemoSize, seed: int, now: datetime) -> DemoData:
     data.add_columns("tracking_events", fulfillment.events)
     data.add_columns("refunds", refunds.columns)
     data.add_columns("returns", refunds.returns)
-    hours = open_hours(
-        grid.dates[0],
-        grid.dates[-1].replace(year=grid.dates[-1].year + 1),
-        tz,
+    hours = build_calendar(
         SUPPORT_HOURS,
         catalog.closed_days,
+        tz,
+        grid.dates[0],
+        grid.dates[-1].replace(year=grid.dates[-1].year + 1),
     )
     data.add_columns(
         "tickets",

@@ -7,12 +7,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hotdash.store.bulk import Column
+from hotdash.store.calendar import BusinessCalendar
 from hotdash.store.demo import names
 from hotdash.store.demo.dataset import SOURCE, Scenarios
 from hotdash.store.demo.fulfillment import NAT, Fulfillment
 from hotdash.store.demo.orders import Orders
 from hotdash.store.demo.refunds import Refunds
-from hotdash.store.demo.timeline import DAY, HOUR, DayGrid, OpenHours, as_datetime64
+from hotdash.store.demo.timeline import DAY, HOUR, DayGrid, as_datetime64
 
 TICKETS_PER_ORDER = 0.1
 PRESALES_PER_ORDER = 0.02
@@ -39,7 +40,7 @@ def build_tickets(
     refunds: Refunds,
     vip: NDArray[np.bool_],
     operator_ids: list[int],
-    hours: OpenHours,
+    hours: BusinessCalendar,
     rng: np.random.Generator,
     scenarios: Scenarios,
 ) -> dict[str, Column]:
@@ -149,7 +150,7 @@ def _outcomes(
     orders: Orders,
     vip: NDArray[np.bool_],
     operator_ids: list[int],
-    hours: OpenHours,
+    hours: BusinessCalendar,
     rng: np.random.Generator,
     scenarios: Scenarios,
     categories: list[str],

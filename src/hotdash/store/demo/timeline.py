@@ -115,36 +115,6 @@ def promotions(year: int) -> list[tuple[str, str, date, date]]:
     ]
 
 
-@dataclass(frozen=True)
-class OpenHours:
-    """Business-hours intervals as sorted UTC microsecond bounds."""
-
-    starts: I64
-    ends: I64
-
-    def next_open(self, micros: I64) -> I64:
-        """Return each instant itself if the desk is open then, else when it next opens."""
-        index = np.searchsorted(self.ends, micros, side="right")
-        index = np.minimum(index, len(self.starts) - 1)
-        return np.maximum(micros, self.starts[index])
-
-
-def open_hours(
-    first: date, last: date, tz: ZoneInfo, hours: dict[int, tuple[time, time]], closed: set[date]
-) -> OpenHours:
-    """List the open intervals from `first` to `last` (local dates, inclusive) by ISO weekday."""
-    starts: list[int] = []
-    ends: list[int] = []
-    day = first
-    while day <= last:
-        window = hours.get(day.isoweekday())
-        if window is not None and day not in closed:
-            starts.append(to_us(datetime.combine(day, window[0], tz)))
-            ends.append(to_us(datetime.combine(day, window[1], tz)))
-        day += timedelta(days=1)
-    return OpenHours(np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64))
-
-
 def utc(micros: int) -> datetime:
     """Return epoch microseconds as an aware UTC datetime."""
     return datetime.fromtimestamp(micros / US, tz=UTC)
