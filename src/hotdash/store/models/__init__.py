@@ -2,6 +2,7 @@
 
 from hotdash.store.models.catalog import InventoryLevel, Location, Product, Sku, Store, Supplier
 from hotdash.store.models.fulfillment import Shipment, TrackingEvent
+from hotdash.store.models.ingest import ImportRun, InboundEvent, Source
 from hotdash.store.models.rollups import SalesHourly, SkuSalesDaily
 from hotdash.store.models.sales import Customer, Order, OrderLine, Refund, Return
 from hotdash.store.models.support import Ticket
@@ -12,6 +13,8 @@ __all__ = [
     "BusinessHours",
     "CalendarEvent",
     "Customer",
+    "ImportRun",
+    "InboundEvent",
     "InventoryLevel",
     "Location",
     "Order",
@@ -24,6 +27,7 @@ __all__ = [
     "Shipment",
     "Sku",
     "SkuSalesDaily",
+    "Source",
     "Store",
     "Supplier",
     "TeamMember",
