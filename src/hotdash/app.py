@@ -20,6 +20,8 @@ from hotdash.db import migrate
 from hotdash.db.session import engine_from_settings, session_factory
 from hotdash.settings import Settings, get_settings
 from hotdash.store import api as store_api
+from hotdash.store.sources import api as sources_api
+from hotdash.store.sources import pages as sources_pages
 from hotdash.tiles import api as tiles_api
 from hotdash.tiles import thresholds_api
 from hotdash.web import dashboard, docs, pages, records
@@ -105,4 +107,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles_api.router, dependencies=signed_in)
     app.include_router(thresholds_api.router, dependencies=signed_in)
     app.include_router(thresholds_api.pages_router, dependencies=signed_in)
+    app.include_router(sources_api.router, dependencies=signed_in)
+    app.include_router(sources_pages.router, dependencies=signed_in)
     return app

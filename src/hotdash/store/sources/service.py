@@ -80,6 +80,26 @@ class SourceStatus:
     last_error: str | None
     last_error_at: datetime | None
 
+    @property
+    def lag_text(self) -> str:
+        """Return the lag in words, e.g. "2 h 5 min"; "—" before any record was seen."""
+        return format_lag(self.lag)
+
+
+def format_lag(lag: timedelta | None) -> str:
+    """Return a lag in words: "45 s", "12 min", "2 h 5 min", "3 d 4 h"; "—" for none."""
+    if lag is None:
+        return "—"
+    seconds = int(lag.total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else f"{seconds} s"
+
 
 @dataclass(frozen=True)
 class SourceView:
