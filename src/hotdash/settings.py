@@ -56,7 +56,6 @@ class Settings(BaseSettings):
         data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{data_dir / 'hotdash.db'}"
 
-
     def resolved_secret_key_file(self) -> Path:
         """Return where the sources' key file is (whether or not it exists yet)."""
         return self.secret_key_file or default_data_dir() / "secret.key"

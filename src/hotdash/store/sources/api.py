@@ -97,7 +97,9 @@ class SourceOut(BaseModel):
             last_error_at=source.last_error_at,
             store_id=view.store_id if view else None,
             settings=view.settings if view else None,
-            secrets=[SecretOut(name=s.name, origin=s.origin, hint=s.hint) for s in view.secrets] if view else None,
+            secrets=[SecretOut(name=s.name, origin=s.origin, hint=s.hint) for s in view.secrets]
+            if view
+            else None,
         )
 
 
@@ -178,7 +180,9 @@ def create_source(body: SourceCreate, request: Request, session: DbSession, admi
 
 
 @router.patch("/{key}", summary="Change, disable or enable a source (admins)")
-def update_source(key: str, body: SourceUpdate, request: Request, session: DbSession, admin: Admin) -> SourceOut:
+def update_source(
+    key: str, body: SourceUpdate, request: Request, session: DbSession, admin: Admin
+) -> SourceOut:
     """Change a source's name, store or settings, or switch it off or on. Audited."""
     with as_http_errors():
         service.update_source(
@@ -191,7 +195,9 @@ def update_source(key: str, body: SourceUpdate, request: Request, session: DbSes
             now=now(request),
         )
         if body.is_enabled is not None:
-            service.set_enabled(session=session, key=key, enabled=body.is_enabled, actor=admin, now=now(request))
+            service.set_enabled(
+                session=session, key=key, enabled=body.is_enabled, actor=admin, now=now(request)
+            )
         return _out(request, admin, key, session)
 
 
@@ -218,6 +224,12 @@ def remove_secret(key: str, name: str, request: Request, session: DbSession, adm
     """Forget one stored secret. Audited."""
     with as_http_errors():
         service.set_secret(
-            session=session, key=key, secret=name, value=None, box=secret_box(request), actor=admin, now=now(request)
+            session=session,
+            key=key,
+            secret=name,
+            value=None,
+            box=secret_box(request),
+            actor=admin,
+            now=now(request),
         )
         return _out(request, admin, key, session)

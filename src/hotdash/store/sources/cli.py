@@ -26,7 +26,9 @@ from hotdash.settings import get_settings
 from hotdash.store.sources import crypto, service
 
 sources_app = typer.Typer(
-    name="sources", help="Sources: add, list, show, set secrets, disable; rotate the key.", no_args_is_help=True
+    name="sources",
+    help="Sources: add, list, show, set secrets, disable; rotate the key.",
+    no_args_is_help=True,
 )
 console = Console()
 err_console = Console(stderr=True)
@@ -80,7 +82,8 @@ def _parse_settings(pairs: list[str]) -> dict[str, str]:
 
 
 SettingOpt = Annotated[
-    list[str] | None, typer.Option("--setting", help="name=value, repeatable (e.g. shop=northwind.myshopify.com).")
+    list[str] | None,
+    typer.Option("--setting", help="name=value, repeatable (e.g. shop=northwind.myshopify.com)."),
 ]
 
 
@@ -89,7 +92,9 @@ def add(
     key: KeyArg,
     kind: Annotated[str, typer.Option("--kind", help=", ".join(service.KINDS))],
     name: Annotated[str, typer.Option("--name", help="The name shown in the app.")],
-    store_id: Annotated[int | None, typer.Option("--store-id", help="The store it feeds (`hotdash info`).")] = None,
+    store_id: Annotated[
+        int | None, typer.Option("--store-id", help="The store it feeds (`hotdash info`).")
+    ] = None,
     setting: SettingOpt = None,
 ) -> None:
     """Add a source (then set its secrets with `hotdash sources set-secret`)."""
@@ -163,7 +168,9 @@ def show(key: KeyArg) -> None:
     with _unit_of_work() as session:
         view = service.view_of(service.get_source(session=session, key=key), now=SystemClock().now())
     status = view.status
-    console.print(f"[bold]{escape(status.name)}[/bold] ({escape(status.key)}, {status.kind})", highlight=False)
+    console.print(
+        f"[bold]{escape(status.name)}[/bold] ({escape(status.key)}, {status.kind})", highlight=False
+    )
     lines = [
         ("State", "enabled" if status.is_enabled else "disabled"),
         ("Store id", str(view.store_id) if view.store_id is not None else "—"),
@@ -198,7 +205,13 @@ def set_secret(
             raise typer.Exit(2)
     with _unit_of_work() as session:
         service.set_secret(
-            session=session, key=key, secret=name, value=value, box=_box(), actor=None, now=SystemClock().now()
+            session=session,
+            key=key,
+            secret=name,
+            value=value,
+            box=_box(),
+            actor=None,
+            now=SystemClock().now(),
         )
     console.print(f"{'Removed' if remove else 'Stored'} {escape(name)} of {escape(key)}.", highlight=False)
 

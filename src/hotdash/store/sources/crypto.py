@@ -130,7 +130,7 @@ def key_file_keys(path: Path) -> list[str]:
 
 
 def load_box(settings: Settings) -> SecretBox:
-    """Return the box for the configured key: HOTDASH_SECRET_KEY if set, else the key file (made if absent)."""
+    """Return the box for HOTDASH_SECRET_KEY if it is set, else for the key file (made if absent)."""
     if settings.secret_key is not None and settings.secret_key.get_secret_value().strip():
         return SecretBox.from_text(settings.secret_key.get_secret_value(), "HOTDASH_SECRET_KEY")
     path = settings.resolved_secret_key_file()

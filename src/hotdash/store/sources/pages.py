@@ -46,7 +46,12 @@ def parse_settings(text: str) -> dict[str, str]:
 
 
 def _page(
-    request: Request, session: DbSession, user: User, *, notice: str | None = None, error: str | None = None,
+    request: Request,
+    session: DbSession,
+    user: User,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
     status: int = 200,
 ) -> Response:
     templates: Jinja2Templates = request.app.state.templates
@@ -76,13 +81,17 @@ def _back(request: Request, done: str, key: str | None = None) -> Response:
 
 
 @router.get("/settings/sources", response_class=HTMLResponse, name="sources_page")
-def sources_page(request: Request, session: DbSession, user: CurrentUser, done: str | None = None) -> Response:
+def sources_page(
+    request: Request, session: DbSession, user: CurrentUser, done: str | None = None
+) -> Response:
     """Show every source's sync status; settings for managers and admins, forms for admins."""
     return _page(request, session, user, notice=NOTICES.get(done or ""))
 
 
 def _refused(request: Request, session: DbSession, user: User, exc: Exception) -> Response:
-    status = 404 if isinstance(exc, service.UnknownSource) else 503 if isinstance(exc, SecretKeyError) else 422
+    status = (
+        404 if isinstance(exc, service.UnknownSource) else 503 if isinstance(exc, SecretKeyError) else 422
+    )
     return _page(request, session, user, error=f"Not saved: {exc}", status=status)
 
 
@@ -139,7 +148,11 @@ def sources_update(
         source = service.get_source(session=session, key=key)
         wanted = parse_settings(settings)
         # The form shows every setting, so one that is no longer in the text was deleted by the admin.
-        removed = {setting: "" for setting in service.view_of(source, now=now(request)).settings if setting not in wanted}
+        removed = {
+            setting: ""
+            for setting in service.view_of(source, now=now(request)).settings
+            if setting not in wanted
+        }
         service.update_source(
             session=session,
             key=key,

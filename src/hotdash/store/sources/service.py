@@ -3,7 +3,7 @@
 Admins add, change and disable sources; every change goes to the audit log with the names of the secrets
 involved, never their values. Syncs and webhook receivers read a source with its secrets decrypted through
 `load_config`, and report on themselves through `record_sync_started` / `record_sync_progress` /
-`record_sync_succeeded` / `record_sync_failed`, which is what the sources page and `hotdash sources list` show.
+`record_sync_succeeded` / `record_sync_failed`: what the sources page and `hotdash sources list` show.
 
 A secret can also come from the environment: `HOTDASH_SOURCE_<KEY>__<NAME>` (the key upper-cased with `-`
 as `_`, then two underscores, then the secret's name upper-cased) overrides the stored value, so a deployment
@@ -163,7 +163,7 @@ def env_secrets(key: str, environ: Mapping[str, str] | None = None) -> dict[str,
 def _check_name(name: str, what: str) -> None:
     if not _NAME.fullmatch(name):
         raise SourceError(
-            f"{what} {name!r} is not a valid name: use lower-case letters, digits and _ (up to 40 characters)."
+            f"{what} {name!r} is not a valid name: use lower-case letters, digits and _ (at most 40)."
         )
 
 
@@ -359,9 +359,7 @@ def set_secret(
     return source
 
 
-def set_enabled(
-    *, session: Session, key: str, enabled: bool, actor: User | None, now: datetime
-) -> Source:
+def set_enabled(*, session: Session, key: str, enabled: bool, actor: User | None, now: datetime) -> Source:
     """Enable or disable a source (a disabled source is not synced and its webhooks are refused). Audited."""
     source = get_source(session=session, key=key)
     if source.is_enabled != enabled:
@@ -426,7 +424,9 @@ def view_of(source: Source, *, now: datetime, environ: Mapping[str, str] | None 
     from_env = env_secrets(source.key, environ)
     secrets = [SecretState(name, "environment", hint(value)) for name, value in sorted(from_env.items())]
     secrets += [
-        SecretState(name, "stored", shown) for name, shown in sorted(_hints(source).items()) if name not in from_env
+        SecretState(name, "stored", shown)
+        for name, shown in sorted(_hints(source).items())
+        if name not in from_env
     ]
     return SourceView(
         status=status_of(source, now=now),
@@ -471,7 +471,9 @@ def record_sync_progress(
     """Store where the sync has got to; call it in the same unit of work as the page it committed."""
     source = get_source(session=session, key=key)
     source.cursor = cursor
-    if last_record_at is not None and (source.last_record_at is None or last_record_at > source.last_record_at):
+    if last_record_at is not None and (
+        source.last_record_at is None or last_record_at > source.last_record_at
+    ):
         source.last_record_at = last_record_at
     session.flush()
 

@@ -24,7 +24,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 FIXTURES = Path("/work/shared/fixtures/shopify")
 API_ROOT = "/admin/api/2026-07"
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"
-INVALID_TOKEN_BODY = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
+INVALID_TOKEN_BODY = {
+    "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
+}
 
 # resource -> (recorded response file in admin-2026-07, older single-page file, key of the list in a body)
 _SOURCES = {
@@ -176,7 +178,9 @@ class ReplayShop:
         if "page_info" in query:
             extra = set(query) - {"page_info", "limit", "fields"}
             if extra:
-                self._send(handler, 400, {"errors": {"page_info": f"cannot be combined with {sorted(extra)}"}})
+                self._send(
+                    handler, 400, {"errors": {"page_info": f"cannot be combined with {sorted(extra)}"}}
+                )
                 return
             state = json.loads(base64.urlsafe_b64decode(query["page_info"]))
             filters, offset = state["filters"], state["offset"]
@@ -206,10 +210,13 @@ class ReplayShop:
     def _link(self, resource: str, filters: dict[str, str], offset: int, limit: int, rel: str) -> str:
         state = json.dumps({"filters": filters, "offset": offset}).encode()
         token = base64.urlsafe_b64encode(state).decode()
-        return f'<{self.base_url}/{resource}.json?{urlencode({"limit": limit, "page_info": token})}>; rel="{rel}"'
+        query = urlencode({"limit": limit, "page_info": token})
+        return f'<{self.base_url}/{resource}.json?{query}>; rel="{rel}"'
 
     @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None
+    ) -> None:
         payload = json.dumps(body if body is not None else {}).encode()
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json; charset=utf-8")

@@ -108,7 +108,7 @@ class ShopifyClient:
     def _backoff(self, attempt: int) -> float:
         # Exponential with "equal jitter": at least half the step, so retries never hammer, and spread out so
         # many syncs that failed together do not retry together.
-        step = min(self.policy.max_delay, self.policy.base_delay * 2**attempt)
+        step = min(self.policy.max_delay, self.policy.base_delay * 2.0**attempt)
         return step / 2 + self.rng.uniform(0, step / 2)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -206,9 +206,10 @@ class ShopifyClient:
         status = cost.get("throttleStatus") or {}
         needed = cost.get("actualQueryCost") or cost.get("requestedQueryCost")
         available, rate = status.get("currentlyAvailable"), status.get("restoreRate")
-        if isinstance(needed, int | float) and isinstance(available, int | float) and rate:
-            if available < needed:
-                self._wait((needed - available) / float(rate))
+        if not (isinstance(needed, int | float) and isinstance(available, int | float)):
+            return
+        if isinstance(rate, int | float) and rate > 0 and available < needed:
+            self._wait((needed - available) / float(rate))
 
     def graphql_nodes(
         self, query: str, connection: str, variables: Mapping[str, Any] | None = None

@@ -243,10 +243,13 @@ class ShopifySync:
     ) -> None:
         newest = newest_update(page.records)
         mark = marks.get(resource.name)
-        if resource.incremental and newest is not None:
-            # Pages come sorted by updated_at, so the newest of a committed page is a safe place to resume.
-            if mark is None or newest > (_parse_time(mark) or newest):
-                mark = newest.isoformat()
+        # Pages come sorted by updated_at, so the newest of a committed page is a safe place to resume.
+        if (
+            resource.incremental
+            and newest is not None
+            and (mark is None or newest > (_parse_time(mark) or newest))
+        ):
+            mark = newest.isoformat()
         assert config.store_id is not None
         with unit_of_work(self.factory) as session:
             if page.records:
