@@ -24,7 +24,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotdash.clock import Clock
 from hotdash.db.session import unit_of_work
+from hotdash.store.connectors.shopify.batch import MapContext
 from hotdash.store.connectors.shopify.client import API_VERSION, Page, ShopifyClient, ShopifyError, Sleep
+from hotdash.store.connectors.shopify.payloads import map_response
+from hotdash.store.connectors.shopify.values import PayloadError
+from hotdash.store.models import Store
 from hotdash.store.sources import service
 from hotdash.store.sources.crypto import SecretBox
 
@@ -59,6 +63,38 @@ class MapPage(Protocol):
 
 
 OnPage = Callable[[str, int], None]
+
+
+@dataclass
+class ResponseMapper:
+    """Maps each REST page with the Shopify mappers, remembering which variant each inventory item stocks.
+
+    REST inventory levels name the inventory item only; the products pages of the same run say which variant
+    it belongs to (`variant.inventory_item_id`). An item not seen in this run falls back to the mappers' rule.
+    """
+
+    timezone: str = "UTC"
+    variant_of_item: dict[str, str] = field(default_factory=dict)
+    unmappable: list[str] = field(default_factory=list)
+
+    def __call__(self, resource: str, records: Sequence[Mapping[str, Any]]) -> CanonicalBatch:
+        if resource == "products":
+            for product in records:
+                for variant in product.get("variants") or []:
+                    if variant.get("inventory_item_id") and variant.get("id"):
+                        self.variant_of_item[str(variant["inventory_item_id"])] = str(variant["id"])
+        context = MapContext(default_timezone=self.timezone, variant_for_item=self.variant_of_item.get)
+        batch: dict[str, list[Mapping[str, Any]]] = {}
+        # One record at a time, so a payload the mappers cannot read is reported and the rest still land.
+        for record in records:
+            try:
+                mapped = map_response({resource: [record]}, context).batch
+            except PayloadError as exc:
+                self.unmappable.append(f"{resource} {record.get('id', '?')}: {exc}")
+                continue
+            for entity, rows in mapped.items():
+                batch.setdefault(entity, []).extend(rows)
+        return batch
 
 
 class SyncFailed(Exception):
@@ -162,8 +198,8 @@ class ShopifySync:
     key: str
     box: SecretBox
     clock: Clock
-    map_page: MapPage
     upsert: Upsert
+    map_page: MapPage | None = None
     full: bool = False
     page_size: int = 250
     sleep: Sleep = time.sleep
@@ -179,6 +215,9 @@ class ShopifySync:
         with unit_of_work(self.factory) as session:
             config = service.load_config(session=session, key=self.key, box=self.box, environ=self.environ)
             service.record_sync_started(session=session, key=self.key, now=self.clock.now())
+            store = session.get(Store, config.store_id) if config.store_id is not None else None
+            if self.map_page is None:
+                self.map_page = ResponseMapper(timezone=store.timezone if store else "UTC")
         try:
             client = self._client(config)
             with client:
@@ -253,6 +292,7 @@ class ShopifySync:
         assert config.store_id is not None
         with unit_of_work(self.factory) as session:
             if page.records:
+                assert self.map_page is not None
                 batch = self.map_page(resource.name, page.records)
                 result = self.upsert(session=session, store_id=config.store_id, source=self.key, batch=batch)
                 for record in result.records:
