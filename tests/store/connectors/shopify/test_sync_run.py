@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from hotdash.store.ingest.upsert import upsert_batch
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotdash.clock import FrozenClock
 from hotdash.db.session import session_factory, unit_of_work
 from hotdash.store.connectors.shopify.sync import ShopifySync, SyncFailed, load_cursor
+from hotdash.store.ingest.upsert import upsert_batch
 from hotdash.store.models import Customer, InventoryLevel, Location, Order, Product, Store
 from hotdash.store.models.ingest import Source
 from hotdash.store.sources import service

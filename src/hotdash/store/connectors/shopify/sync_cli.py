@@ -26,19 +26,27 @@ def pick_source(session: Session, key: str | None) -> str:
     """Return the key to sync: the one given, or the only enabled Shopify source."""
     if key is not None:
         return key
-    candidates = [s.key for s in service.list_sources(session=session) if s.kind == "shopify" and s.is_enabled]
+    candidates = [
+        s.key for s in service.list_sources(session=session) if s.kind == "shopify" and s.is_enabled
+    ]
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
         raise service.SourceError(
             "There is no enabled Shopify source. Add one with `hotdash sources add KEY --kind shopify ...`."
         )
-    raise service.SourceError(f"Several Shopify sources are enabled ({', '.join(candidates)}): pick one with --source.")
+    raise service.SourceError(
+        f"Several Shopify sources are enabled ({', '.join(candidates)}): pick one with --source."
+    )
 
 
 def shopify(
-    source: Annotated[str | None, typer.Option("--source", help="The source's key [default: the only one].")] = None,
-    full: Annotated[bool, typer.Option("--full", help="Ignore the stored cursor and pull everything.")] = False,
+    source: Annotated[
+        str | None, typer.Option("--source", help="The source's key [default: the only one].")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Ignore the stored cursor and pull everything.")
+    ] = False,
     page_size: Annotated[int, typer.Option("--page-size", min=1, max=250, help="Records per request.")] = 250,
 ) -> None:
     """Pull new and changed orders, products, customers, locations and stock levels from Shopify.
@@ -58,8 +66,12 @@ def shopify(
             err_console.print(f"[red]{escape(str(exc))}[/red]", highlight=False)
             raise typer.Exit(1) from None
         with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} records"),
-            TimeElapsedColumn(), console=err_console, transient=False,
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.completed} records"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=False,
         ) as progress:
             tasks: dict[str, TaskID] = {}
 
@@ -82,6 +94,8 @@ def shopify(
                 report = sync.run()
             except SyncFailed as exc:
                 progress.stop()
-                err_console.print(f"[red]Sync of {escape(key)} failed:[/red] {escape(str(exc))}", highlight=False)
+                err_console.print(
+                    f"[red]Sync of {escape(key)} failed:[/red] {escape(str(exc))}", highlight=False
+                )
                 raise typer.Exit(1) from None
     console.print(f"Synced {escape(key)}: {escape(report.summary())}", highlight=False)
