@@ -200,3 +200,16 @@ def test_a_refused_token_is_recorded_as_the_last_error_without_the_token(
     assert source.last_sync_status == "failed"
     assert source.cursor is None
     assert len(shop.seen) == 1
+
+
+def test_a_record_that_cannot_be_read_is_reported_and_the_others_still_land(
+    factory: sessionmaker[Session], box: SecretBox, shop: ReplayShop
+) -> None:
+    broken = {**recorded_records("customers")[0], "id": None}
+    shop.records["customers"] = [*shop.records["customers"], broken]
+    report = sync(factory, box).run()
+    assert stored_ids(factory)["customers"] == expected_ids()["customers"]
+    assert report.problem_count == 1
+    summary = source_row(factory).last_sync_summary or ""
+    assert "1 turned away, e.g. customers None:" in summary
+    assert source_row(factory).last_sync_status == "succeeded"

@@ -40,11 +40,22 @@ _SHOP = re.compile(r"[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)+")
 _LOCATIONS_PER_REQUEST = 50
 
 
+class FieldProblem(Protocol):
+    @property
+    def field(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+
+
 class RecordOutcome(Protocol):
     @property
     def entity(self) -> str: ...
     @property
+    def external_id(self) -> str | None: ...
+    @property
     def outcome(self) -> str: ...
+    @property
+    def errors(self) -> Sequence[FieldProblem]: ...
 
 
 class UpsertResult(Protocol):
@@ -132,6 +143,15 @@ class SyncReport:
     outcomes: dict[str, Counter[str]] = field(default_factory=dict)
     last_record_at: datetime | None = None
     waited_seconds: float = 0.0
+    # A few of the records turned away (by the mappers or the core), with why, to show the operator.
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+
+    def note_problem(self, text: str) -> None:
+        """Count a record that was turned away; keep the first few descriptions."""
+        self.problem_count += 1
+        if len(self.problems) < 3:
+            self.problems.append(text)
 
     def summary(self) -> str:
         """Return the report in a line, as shown on the sources page."""
@@ -141,7 +161,10 @@ class SyncReport:
             totals.update(counter)
         outcome_text = ", ".join(f"{n} {outcome}" for outcome, n in sorted(totals.items()) if n)
         text = f"{self.pages} pages: " + (", ".join(parts) or "nothing new")
-        return text + (f" ({outcome_text})" if outcome_text else "")
+        text += f" ({outcome_text})" if outcome_text else ""
+        if self.problem_count:
+            text += f"; {self.problem_count} turned away, e.g. " + "; ".join(self.problems)
+        return text
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -229,7 +252,8 @@ class ShopifySync:
                         if resource.name == "locations":
                             location_ids += [str(record["id"]) for record in page.records if "id" in record]
                 self.report.waited_seconds = client.waited
-        except Exception as exc:
+        except (Exception, KeyboardInterrupt) as exc:
+            # Interrupted too: the page in flight is rolled back, the committed ones and their cursor stay.
             self._fail(config, exc)
         with unit_of_work(self.factory) as session:
             service.record_sync_succeeded(
@@ -294,9 +318,16 @@ class ShopifySync:
             if page.records:
                 assert self.map_page is not None
                 batch = self.map_page(resource.name, page.records)
+                if isinstance(self.map_page, ResponseMapper):
+                    for problem in self.map_page.unmappable:
+                        self.report.note_problem(problem[:300])
+                    self.map_page.unmappable.clear()
                 result = self.upsert(session=session, store_id=config.store_id, source=self.key, batch=batch)
                 for record in result.records:
                     self.report.outcomes.setdefault(record.entity, Counter())[record.outcome] += 1
+                    if record.outcome == "rejected":
+                        reasons = ", ".join(f"{e.field or 'record'}: {e.message}" for e in record.errors)
+                        self.report.note_problem(f"{record.entity} {record.external_id}: {reasons}"[:300])
             next_marks = {**marks, resource.name: mark} if mark else dict(marks)
             service.record_sync_progress(
                 session=session, key=self.key, cursor=dump_cursor(next_marks), last_record_at=newest
@@ -311,9 +342,11 @@ class ShopifySync:
         if self.on_page is not None:
             self.on_page(resource.name, len(page.records))
 
-    def _fail(self, config: service.SourceConfig, exc: Exception) -> None:
+    def _fail(self, config: service.SourceConfig, exc: BaseException) -> None:
         if isinstance(exc, ShopifyError | SyncFailed):
             message = str(exc)
+        elif isinstance(exc, KeyboardInterrupt):
+            message = "The sync was interrupted; run it again to resume from the last committed page."
         else:
             message = f"The sync stopped on an unexpected {type(exc).__name__}: {exc}"
             # The traceback helps whoever fixes the bug; it goes through the same scrubbing as the message.
