@@ -13,7 +13,6 @@ can keep tokens out of the database entirely.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +26,9 @@ from hotdash.auth import audit
 from hotdash.auth.models import User
 from hotdash.store.models.ingest import Source
 from hotdash.store.sources.crypto import SecretBox
+from hotdash.store.sources.secrets import SCRUBBED, env_prefix, env_secrets, hint, scrub
+
+__all__ = ["SCRUBBED", "env_prefix", "env_secrets", "hint", "scrub"]
 
 KINDS = ("shopify", "zendesk", "chatwoot", "ga4", "gsc", "file", "api")
 # Lower case, digits, single '-' or '_' between parts: it becomes the `source` column of imported records and
@@ -35,11 +37,7 @@ _KEY = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # A setting with one of these in its name is almost certainly a secret typed into the wrong place.
 _SECRET_LIKE = re.compile(r"token|secret|password|passwd|api_key|private_key|credential")
-_ENV_PREFIX = "HOTDASH_SOURCE_"
 ERROR_LIMIT = 2000
-SCRUBBED = "[secret]"
-# Shopify access tokens have recognisable prefixes; scrub them even when they are not the configured secret.
-_TOKEN_PATTERNS = re.compile(r"\b(?:shpat|shpca|shppa|shpss|shpua)_[A-Za-z0-9]{6,}")
 
 
 class SourceError(ValueError):
@@ -129,35 +127,6 @@ class SourceConfig:
     def scrub(self, text: str) -> str:
         """Return `text` with every secret of this source blanked out."""
         return scrub(text, self.secrets.values())
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Blank out each secret value (and anything shaped like a Shopify token) in `text`."""
-    # Longest first, so a secret that contains another is removed whole.
-    for value in sorted((value for value in secrets if value), key=len, reverse=True):
-        text = text.replace(value, SCRUBBED)
-    return _TOKEN_PATTERNS.sub(SCRUBBED, text)
-
-
-def hint(value: str) -> str:
-    """Return what may be shown of a secret: its last 4 characters when it is long enough to spare them."""
-    return f"…{value[-4:]}" if len(value) >= 12 else "set"
-
-
-def env_prefix(key: str) -> str:
-    """Return the environment variable prefix of a source's secrets, e.g. HOTDASH_SOURCE_SHOP_EU__."""
-    return f"{_ENV_PREFIX}{key.upper().replace('-', '_')}__"
-
-
-def env_secrets(key: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Return the secrets of source `key` that the environment sets."""
-    environ = os.environ if environ is None else environ
-    prefix = env_prefix(key)
-    return {
-        name[len(prefix) :].lower(): value
-        for name, value in environ.items()
-        if name.startswith(prefix) and len(name) > len(prefix) and value
-    }
 
 
 def _check_name(name: str, what: str) -> None:
