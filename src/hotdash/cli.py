@@ -21,6 +21,7 @@ from hotdash.store import cli as store_cli
 from hotdash.store.connectors.shopify import sync_cli as shopify_sync_cli
 from hotdash.store.demo.cli import run_demo
 from hotdash.store.demo.service import DemoRefusedError
+from hotdash.store.ingest import cli as ingest_cli
 from hotdash.store.sources import cli as sources_cli
 from hotdash.tiles import cli as tiles_cli
 
@@ -46,6 +47,7 @@ sync_app = typer.Typer(
 sync_app.command("shopify")(shopify_sync_cli.shopify)
 app.add_typer(sync_app, name="sync")
 app.command(name="tiles")(tiles_cli.tiles)
+app.command(name="import")(ingest_cli.import_file)
 
 
 def ensure_schema(settings: Settings) -> None:
