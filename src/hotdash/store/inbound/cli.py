@@ -50,11 +50,16 @@ def process(
 
 
 @app.command()
-def retry(source: Annotated[str | None, typer.Option(help="Only this source, e.g. shopify.")] = None) -> None:
+def retry(
+    source: Annotated[str | None, typer.Option(help="Only this source, e.g. shopify.")] = None,
+    include_ignored: Annotated[
+        bool, typer.Option(help="Also deliveries of topics that were not mapped (after adding a mapper).")
+    ] = False,
+) -> None:
     """Put failed deliveries back in line, then map them."""
     processor, engine = _processor()
     try:
-        count = processor.retry_failed(source=source)
+        count = processor.retry_failed(source=source, include_ignored=include_ignored)
         result = processor.drain()
     finally:
         engine.dispose()

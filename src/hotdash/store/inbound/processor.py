@@ -112,12 +112,13 @@ class InboundProcessor:
             event.error = None
             result.processed += 1
 
-    def retry_failed(self, *, source: str | None = None) -> int:
-        """Put failed deliveries back in line with a fresh count of attempts; return how many."""
+    def retry_failed(self, *, source: str | None = None, include_ignored: bool = False) -> int:
+        """Put failed (and, if asked, ignored) deliveries back in line with fresh attempts; return how many."""
+        states = ["failed", "ignored"] if include_ignored else ["failed"]
         statement = (
             update(InboundEvent)
-            .where(InboundEvent.status == "failed")
-            .values(status="pending", attempts=0)
+            .where(InboundEvent.status.in_(states))
+            .values(status="pending", attempts=0, error=None)
         )
         if source is not None:
             statement = statement.where(InboundEvent.source == source)
