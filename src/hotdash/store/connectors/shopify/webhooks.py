@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from hotdash.store.connectors.shopify.batch import CanonicalBatch, MapContext
 from hotdash.store.connectors.shopify.payloads import UnknownTopic, map_webhook
+from hotdash.store.ingest.upsert import upsert_batch
 from hotdash.store.inbound.delivery import Delivery, WebhookRejected
 from hotdash.store.inbound.registry import IGNORED, PROCESSED, Handled
 from hotdash.store.models.catalog import Store
@@ -118,16 +119,10 @@ def store_for_shop(session: Session, shop: str | None) -> Store:
     raise NoStoreForShop(f"no store has the domain {shop!r}; set the store's domain to the shop's")
 
 
-Upsert = Callable[..., object]
-
-
 class ShopifyHandler:
     """Maps a stored Shopify delivery and writes it with the ingest core's `upsert_batch`."""
 
     source = SOURCE
-
-    def __init__(self, upsert: Upsert | None = None) -> None:
-        self._upsert = upsert
 
     def batch_for(self, event: InboundEvent, store: Store) -> CanonicalBatch:
         """Map the delivery's body for its topic (UnknownTopic when HotDash does not map it)."""
@@ -140,9 +135,8 @@ class ShopifyHandler:
             batch = self.batch_for(event, store)
         except UnknownTopic:
             return IGNORED
-        upsert = self._upsert or _core_upsert()
-        result = upsert(session=session, store_id=store.id, source=SOURCE, batch=batch)
-        rejected = getattr(result, "rejected", [])
+        result = upsert_batch(session=session, store_id=store.id, source=SOURCE, batch=batch)
+        rejected = result.rejected
         if rejected:
             reasons = "; ".join(
                 f"{r.entity} {r.external_id}: " + ", ".join(f"{e.field or 'record'} {e.message}" for e in r.errors)
@@ -150,9 +144,3 @@ class ShopifyHandler:
             )
             return Handled("failed", f"{len(rejected)} record(s) refused: {reasons}")
         return PROCESSED
-
-
-def _core_upsert() -> Upsert:
-    from hotdash.store.ingest.upsert import upsert_batch
-
-    return upsert_batch
