@@ -134,3 +134,20 @@ def test_the_app_maps_deliveries_in_the_background(engine: Engine) -> None:
     assert len(orders(engine)) == 1
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(InboundEvent)) == 1
+
+
+def test_a_refund_that_arrives_before_its_order_is_mapped_once_the_order_is_there(
+    live_server: LiveServer, engine: Engine
+) -> None:
+    add_store(engine)
+    refund = {"id": 31, "order_id": 820982911946154508, "created_at": "2026-11-30T11:00:00Z", "note": "broke",
+              "transactions": [{"kind": "refund", "status": "success", "amount": "12.50", "currency": "EUR"}]}  # fmt: skip
+    live_server.send(json.dumps(refund).encode(), webhook_id="r-1", topic="refunds/create")
+    first = drain(engine)
+    assert first.failed == 1
+    assert "no orders with external id '820982911946154508'" in (events(engine)["r-1"].error or "")
+    live_server.send(order("40.00", "2026-11-30T10:00:00Z"), webhook_id="o-1", topic="orders/create")
+    # The next drain maps the order, then tries the refund again (its second attempt) and it fits.
+    second = drain(engine)
+    assert (second.processed, second.failed) == (2, 0)
+    assert (events(engine)["r-1"].status, events(engine)["r-1"].attempts) == ("processed", 2)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from collections.abc import Sequence
+from typing import Literal, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 
@@ -51,6 +52,21 @@ class Handler(Protocol):
     source: str
 
     def process(self, *, session: Session, event: InboundEvent) -> Handled: ...
+
+
+@runtime_checkable
+class BatchHandler(Protocol):
+    """A handler that can also map several deliveries at once, returning one outcome per delivery, in order.
+
+    Deliveries are given oldest first; a later update of the same record must win over an earlier one, as
+    when they are processed one by one. Raising rolls back the whole run, which is then mapped one by one.
+    """
+
+    source: str
+
+    def process(self, *, session: Session, event: InboundEvent) -> Handled: ...
+
+    def process_many(self, *, session: Session, events: Sequence[InboundEvent]) -> list[Handled]: ...
 
 
 @dataclass

@@ -12,14 +12,16 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotdash.store.connectors.shopify.batch import CanonicalBatch, MapContext
 from hotdash.store.connectors.shopify.payloads import UnknownTopic, map_webhook
+from hotdash.store.ingest.results import RecordResult
 from hotdash.store.ingest.upsert import upsert_batch
 from hotdash.store.inbound.delivery import Delivery, WebhookRejected
 from hotdash.store.inbound.registry import IGNORED, PROCESSED, Handled
@@ -119,8 +121,16 @@ def store_for_shop(session: Session, shop: str | None) -> Store:
     raise NoStoreForShop(f"no store has the domain {shop!r}; set the store's domain to the shop's")
 
 
+def _refusals(rejected: Sequence[RecordResult]) -> Handled:
+    reasons = "; ".join(
+        f"{r.entity} {r.external_id}: " + ", ".join(f"{e.field or 'record'} {e.message}" for e in r.errors)
+        for r in rejected[:5]
+    )
+    return Handled("failed", f"{len(rejected)} record(s) refused: {reasons}")
+
+
 class ShopifyHandler:
-    """Maps a stored Shopify delivery and writes it with the ingest core's `upsert_batch`."""
+    """Maps stored Shopify deliveries and writes them with the ingest core's `upsert_batch`."""
 
     source = SOURCE
 
@@ -130,17 +140,44 @@ class ShopifyHandler:
 
     def process(self, *, session: Session, event: InboundEvent) -> Handled:
         """Map and upsert one delivery: ignored for an unmapped topic, failed (naming them) if records are refused."""
-        store = store_for_shop(session, event.shop)
-        try:
-            batch = self.batch_for(event, store)
-        except UnknownTopic:
-            return IGNORED
-        result = upsert_batch(session=session, store_id=store.id, source=SOURCE, batch=batch)
-        rejected = result.rejected
-        if rejected:
-            reasons = "; ".join(
-                f"{r.entity} {r.external_id}: " + ", ".join(f"{e.field or 'record'} {e.message}" for e in r.errors)
-                for r in rejected[:5]
-            )
-            return Handled("failed", f"{len(rejected)} record(s) refused: {reasons}")
-        return PROCESSED
+        return self.process_many(session=session, events=[event])[0]
+
+    def process_many(self, *, session: Session, events: Sequence[InboundEvent]) -> list[Handled]:
+        """Map deliveries oldest first into one batch per store and upsert each batch once.
+
+        The core applies repeated external ids in order, so a later delivery's version of a record wins as if
+        the deliveries had been written one by one, and a refund may refer to an order in the same run.
+        """
+        outcomes: list[Handled | None] = [None] * len(events)
+        stores: dict[str | None, Store] = {}
+        # Per store: the merged batch, and for each record (entity, index) the delivery it came from.
+        merged: dict[int, dict[str, list[Mapping[str, Any]]]] = {}
+        owners: dict[int, dict[tuple[str, int], int]] = {}
+        for position, event in enumerate(events):
+            try:
+                if event.shop not in stores:
+                    stores[event.shop] = store_for_shop(session, event.shop)
+                store = stores[event.shop]
+                batch = self.batch_for(event, store)
+            except UnknownTopic:
+                outcomes[position] = IGNORED
+                continue
+            except Exception as error:  # a body that cannot be mapped fails alone and writes nothing
+                outcomes[position] = Handled("failed", f"{type(error).__name__}: {error}")
+                continue
+            records = merged.setdefault(store.id, {})
+            owner = owners.setdefault(store.id, {})
+            for entity, entity_records in batch.items():
+                bucket = records.setdefault(entity, [])
+                for item in entity_records:
+                    owner[(entity, len(bucket))] = position
+                    bucket.append(item)
+        for store_id, batch in merged.items():
+            result = upsert_batch(session=session, store_id=store_id, source=SOURCE, batch=batch)
+            refused: dict[int, list[RecordResult]] = {}
+            for rejected in result.rejected:
+                refused.setdefault(owners[store_id][(rejected.entity, rejected.index)], []).append(rejected)
+            for position in set(owners[store_id].values()):
+                outcomes[position] = _refusals(refused[position]) if position in refused else PROCESSED
+        # A delivery whose body held no record at all (e.g. an inventory item without a cost) is processed.
+        return [outcome or PROCESSED for outcome in outcomes]
