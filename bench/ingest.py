@@ -63,10 +63,20 @@ def one_run(batch_max: int, count: int, connections: int) -> dict[str, float]:
             "HOTDASH_INBOUND_BATCH_MAX": str(batch_max),
         }
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "hotdash.app:create_app", "--factory", "--port", str(port),
-             "--log-level", "warning", "--no-access-log"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "hotdash.app:create_app",
+                "--factory",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
             env=env,
-        )  # fmt: skip
+        )
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -79,10 +89,24 @@ def one_run(batch_max: int, count: int, connections: int) -> dict[str, float]:
                     raise SystemExit("the server did not start")
                 time.sleep(0.05)
             sender = subprocess.run(
-                [sys.executable, "-m", "bench.webhook_sender", "--port", str(port), "--count", str(count),
-                 "--connections", str(connections), "--secret", SECRET],
-                env=env, capture_output=True, text=True, check=True,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.webhook_sender",
+                    "--port",
+                    str(port),
+                    "--count",
+                    str(count),
+                    "--connections",
+                    str(connections),
+                    "--secret",
+                    SECRET,
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
         finally:
             server.terminate()
             server.wait(30)
@@ -101,7 +125,9 @@ def one_run(batch_max: int, count: int, connections: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--count", type=int, default=20_000, help="webhooks per run")
     parser.add_argument("--connections", type=int, default=32, help="concurrent sender connections")
@@ -112,21 +138,32 @@ def main() -> None:
         for name, batch_max in modes.items():
             figures = one_run(batch_max, args.count, args.connections)
             results[name].append(figures)
-            print(f"run {run + 1} {name:28s} {figures['events_per_s']:8.0f} events/s  "
-                  f"p50 {figures['p50_ms']:6.1f} ms  p95 {figures['p95_ms']:6.1f} ms", flush=True)  # fmt: skip
+            print(
+                f"run {run + 1} {name:28s} {figures['events_per_s']:8.0f} events/s  "
+                f"p50 {figures['p50_ms']:6.1f} ms  p95 {figures['p95_ms']:6.1f} ms",
+                flush=True,
+            )
     print(f"\nmedians over {args.runs} runs, {args.count} webhooks each, {args.connections} connections:")
     medians = {}
     for name, runs in results.items():
         medians[name] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
         m = medians[name]
-        print(f"  {name:28s} {m['events_per_s']:8.0f} events/s  p50 {m['p50_ms']:6.1f} ms  p95 {m['p95_ms']:6.1f} ms")
+        print(
+            f"  {name:28s} {m['events_per_s']:8.0f} events/s  p50 {m['p50_ms']:6.1f} ms  p95 {m['p95_ms']:6.1f} ms"
+        )
     group, base = medians["group commit"], medians["baseline (1 commit/request)"]
-    print(f"\ngroup commit / baseline: {group['events_per_s'] / base['events_per_s']:.2f}x events/s, "
-          f"p95 {group['p95_ms'] / base['p95_ms']:.2f}x (aim >= 2,000 events/s)")  # fmt: skip
+    print(
+        f"\ngroup commit / baseline: {group['events_per_s'] / base['events_per_s']:.2f}x events/s, "
+        f"p95 {group['p95_ms'] / base['p95_ms']:.2f}x (aim >= 2,000 events/s)"
+    )
     csv_bench = ROOT / "bench" / "ingest_csv.py"
     if csv_bench.exists():
         print("\nCSV import (bench/ingest_csv.py):", flush=True)
-        subprocess.run([sys.executable, "-m", "bench.ingest_csv"], check=True, env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"})
+        subprocess.run(
+            [sys.executable, "-m", "bench.ingest_csv"],
+            check=True,
+            env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"},
+        )
     else:
         print("\nbench/ingest_csv.py is not on this branch yet: run it on its own once merged.")
 

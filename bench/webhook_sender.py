@@ -31,7 +31,9 @@ def build_requests(count: int, secret: str, run: str) -> list[bytes]:
                 "total_price": "45.00",
                 "processed_at": "2026-11-30T09:00:00Z",
                 "updated_at": "2026-11-30T09:00:00Z",
-                "line_items": [{"id": 8_000_000 + number, "title": "Daypack", "quantity": 2, "price": "20.00"}],
+                "line_items": [
+                    {"id": 8_000_000 + number, "title": "Daypack", "quantity": 2, "price": "20.00"}
+                ],
             }
         ).encode()
         head = (
@@ -88,7 +90,9 @@ async def run(port: int, count: int, connections: int, secret: str) -> dict[str,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--count", type=int, default=20_000)
     parser.add_argument("--connections", type=int, default=32)

@@ -105,7 +105,10 @@ def test_webhook_routes_refuse_unsigned_deliveries(app: FastAPI, client: TestCli
     for path, method in sorted(SIGNED_WEBHOOKS):
         for sender in (client, TestClient(app)):
             response = sender.request(
-                method, path, content=body, headers={"X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": "1"}
+                method,
+                path,
+                content=body,
+                headers={"X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": "1"},
             )
             assert response.status_code == 401, f"{method} {path}"
             assert response.json()["error"]["code"] in {"unsigned", "webhook_secret_not_configured"}

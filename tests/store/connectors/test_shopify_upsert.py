@@ -58,8 +58,15 @@ EXPECTED_REFUSALS = {
 def test_every_recorded_body_is_written_and_only_the_known_gaps_are_refused(engine: Engine) -> None:
     refused = set()
     with Session(engine) as session:
-        store = Store(source="shopify", external_id="jsmith", name="jsmith", domain="jsmith.myshopify.com",
-                      currency="USD", timezone="America/New_York", created_at=datetime(2025, 1, 1, tzinfo=UTC))  # fmt: skip
+        store = Store(
+            source="shopify",
+            external_id="jsmith",
+            name="jsmith",
+            domain="jsmith.myshopify.com",
+            currency="USD",
+            timezone="America/New_York",
+            created_at=datetime(2025, 1, 1, tzinfo=UTC),
+        )
         session.add(store)
         session.flush()
         for name in FILES:
@@ -72,7 +79,11 @@ def test_every_recorded_body_is_written_and_only_the_known_gaps_are_refused(engi
 
         assert refused == EXPECTED_REFUSALS
         order = session.scalars(select(Order).where(Order.external_id == "450789469")).one()
-        assert (order.number, order.total, order.financial_status) == ("#1001", Decimal("598.94"), "partially_refunded")
+        assert (order.number, order.total, order.financial_status) == (
+            "#1001",
+            Decimal("598.94"),
+            "partially_refunded",
+        )
         lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)).all()
         assert {line.sku_id is not None for line in lines} == {True}
         assert session.scalars(select(Shipment).where(Shipment.order_id == order.id)).first() is not None
@@ -83,6 +94,7 @@ def test_every_recorded_body_is_written_and_only_the_known_gaps_are_refused(engi
         # The recorded variant updates rename its SKU code; the last one recorded wins.
         assert pink.sku == "Updating the Product SKU"
         product = session.get(Product, pink.product_id)
-        assert product is not None and product.external_id == "632910392"
+        assert product is not None
+        assert product.external_id == "632910392"
         levels = session.scalars(select(InventoryLevel).where(InventoryLevel.sku_id == pink.id)).all()
         assert levels

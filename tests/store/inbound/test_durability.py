@@ -52,9 +52,23 @@ def server_env(url: str) -> dict[str, str]:
 
 
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "uvicorn", "hotdash.app:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    process = subprocess.Popen(command, env=server_env(url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "hotdash.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    process = subprocess.Popen(
+        command, env=server_env(url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -63,7 +77,9 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
         except httpx.TransportError:
             time.sleep(0.05)
     process.kill()
-    raise AssertionError(f"the server did not start: {process.stderr.read().decode() if process.stderr else ''}")
+    raise AssertionError(
+        f"the server did not start: {process.stderr.read().decode() if process.stderr else ''}"
+    )
 
 
 def order_body(number: int) -> bytes:
@@ -78,8 +94,15 @@ def order_body(number: int) -> bytes:
         "total_tax": "5.00",
         "processed_at": "2026-11-30T09:00:00+01:00",
         "updated_at": "2026-11-30T09:00:00+01:00",
-        "line_items": [{"id": 9_000_000 + number, "title": "Daypack", "quantity": 2, "price": "20.00",
-                        "variant_id": None}],  # fmt: skip
+        "line_items": [
+            {
+                "id": 9_000_000 + number,
+                "title": "Daypack",
+                "quantity": 2,
+                "price": "20.00",
+                "variant_id": None,
+            }
+        ],
     }
     return json.dumps(order).encode()
 
@@ -92,8 +115,15 @@ def database(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     with engine.begin() as connection:
         connection.execute(
             Store.__table__.insert(),
-            {"source": "shopify", "external_id": SHOP, "name": "Test shop", "domain": SHOP, "currency": "EUR",
-             "timezone": "Europe/Berlin", "created_at": datetime(2026, 1, 1, tzinfo=UTC)},  # fmt: skip
+            {
+                "source": "shopify",
+                "external_id": SHOP,
+                "name": "Test shop",
+                "domain": SHOP,
+                "currency": "EUR",
+                "timezone": "Europe/Berlin",
+                "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+            },
         )
     yield url, engine
     engine.dispose()
@@ -170,9 +200,13 @@ def test_a_burst_survives_sigkill_and_every_delivery_is_stored_and_mapped_once(
 
     # Mapping: the command drains every delivery once, and each order lands once.
     done = subprocess.run(
-        [sys.executable, "-m", "hotdash", "ingest", "process"], env=server_env(url), capture_output=True, text=True,
-        timeout=120, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", "hotdash", "ingest", "process"],
+        env=server_env(url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"processed {N}, ignored 0, failed 0" in done.stdout
     with engine.connect() as connection:

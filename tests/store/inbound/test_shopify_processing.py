@@ -27,15 +27,33 @@ NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 def add_store(engine: Engine, domain: str = SHOP) -> None:
     with Session(engine) as session:
-        session.add(Store(source="shopify", external_id=domain, name=domain, domain=domain, currency="EUR",
-                          timezone="Europe/Berlin", created_at=NOW))  # fmt: skip
+        session.add(
+            Store(
+                source="shopify",
+                external_id=domain,
+                name=domain,
+                domain=domain,
+                currency="EUR",
+                timezone="Europe/Berlin",
+                created_at=NOW,
+            )
+        )
         session.commit()
 
 
 def order(total: str, updated_at: str, **extra: Any) -> bytes:
-    body = {"id": 820982911946154508, "name": "#9999", "currency": "EUR", "financial_status": "paid",
-            "subtotal_price": total, "total_price": total, "processed_at": "2026-11-30T09:00:00Z",
-            "updated_at": updated_at, "line_items": [], **extra}  # fmt: skip
+    body = {
+        "id": 820982911946154508,
+        "name": "#9999",
+        "currency": "EUR",
+        "financial_status": "paid",
+        "subtotal_price": total,
+        "total_price": total,
+        "processed_at": "2026-11-30T09:00:00Z",
+        "updated_at": updated_at,
+        "line_items": [],
+        **extra,
+    }
     return json.dumps(body).encode()
 
 
@@ -59,7 +77,9 @@ def test_three_deliveries_of_one_webhook_are_stored_once_and_mapped_once(
 ) -> None:
     add_store(engine)
     body = order("40.00", "2026-11-30T10:00:00Z")
-    assert [live_server.send(body, webhook_id="w-1", topic="orders/create").status_code for _ in range(3)] == [200] * 3
+    assert [
+        live_server.send(body, webhook_id="w-1", topic="orders/create").status_code for _ in range(3)
+    ] == [200] * 3
     result = drain(engine)
     assert (result.processed, result.failed) == (1, 0)
     assert drain(engine).total == 0  # nothing left to map
@@ -83,8 +103,10 @@ def test_an_older_update_arriving_after_a_newer_one_does_not_overwrite_it(
 def test_wrong_types_fail_visibly_and_write_nothing(live_server: LiveServer, engine: Engine) -> None:
     add_store(engine)
     live_server.send(json.dumps({"id": {"not": "an id"}, "name": "#1"}).encode(), webhook_id="bad-id")
-    live_server.send(json.dumps({"id": 77, "processed_at": "last tuesday", "total_price": "a lot"}).encode(),
-                     webhook_id="bad-fields")  # fmt: skip
+    live_server.send(
+        json.dumps({"id": 77, "processed_at": "last tuesday", "total_price": "a lot"}).encode(),
+        webhook_id="bad-fields",
+    )
     result = drain(engine)
     assert (result.processed, result.failed) == (0, 2)
     found = events(engine)
@@ -96,7 +118,9 @@ def test_wrong_types_fail_visibly_and_write_nothing(live_server: LiveServer, eng
     assert orders(engine) == []
 
 
-def test_an_unknown_topic_is_kept_as_received_and_marked_ignored(live_server: LiveServer, engine: Engine) -> None:
+def test_an_unknown_topic_is_kept_as_received_and_marked_ignored(
+    live_server: LiveServer, engine: Engine
+) -> None:
     add_store(engine)
     response = live_server.send(b'{"id": 5, "token": "abc"}', webhook_id="cart-1", topic="carts/update")
     assert response.json()["status"] == "stored"
@@ -117,12 +141,15 @@ def test_a_shop_without_a_store_fails_until_one_is_set_up(live_server: LiveServe
 
 def test_the_app_maps_deliveries_in_the_background(engine: Engine) -> None:
     add_store(engine)
-    settings = Settings(database_url=engine.url.render_as_string(hide_password=False),
-                        shopify_webhook_secret=SECRET)  # type: ignore[arg-type]  # fmt: skip
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False), shopify_webhook_secret=SECRET
+    )  # type: ignore[arg-type]
     url, stop = run_server(create_app(settings))
     try:
         body = order("40.00", "2026-11-30T10:00:00Z")
-        sent = httpx.post(f"{url}/webhooks/shopify", content=body, headers=shopify_headers(body, webhook_id="bg"))
+        sent = httpx.post(
+            f"{url}/webhooks/shopify", content=body, headers=shopify_headers(body, webhook_id="bg")
+        )
         assert sent.status_code == 200
         deadline = time.monotonic() + 10
         while events(engine)["bg"].status == "pending":
@@ -140,8 +167,13 @@ def test_a_refund_that_arrives_before_its_order_is_mapped_once_the_order_is_ther
     live_server: LiveServer, engine: Engine
 ) -> None:
     add_store(engine)
-    refund = {"id": 31, "order_id": 820982911946154508, "created_at": "2026-11-30T11:00:00Z", "note": "broke",
-              "transactions": [{"kind": "refund", "status": "success", "amount": "12.50", "currency": "EUR"}]}  # fmt: skip
+    refund = {
+        "id": 31,
+        "order_id": 820982911946154508,
+        "created_at": "2026-11-30T11:00:00Z",
+        "note": "broke",
+        "transactions": [{"kind": "refund", "status": "success", "amount": "12.50", "currency": "EUR"}],
+    }
     live_server.send(json.dumps(refund).encode(), webhook_id="r-1", topic="refunds/create")
     first = drain(engine)
     assert first.failed == 1

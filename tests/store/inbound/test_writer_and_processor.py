@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -22,14 +22,16 @@ from hotdash.store.models.ingest import InboundEvent
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
-def delivery(delivery_id: str, topic: str = "things/update", body: object = None, source: str = "ledger") -> Delivery:
+def delivery(
+    delivery_id: str, topic: str = "things/update", body: object = None, source: str = "ledger"
+) -> Delivery:
     payload = json.dumps(body if body is not None else {"id": delivery_id})
     return Delivery(source, delivery_id, topic, "shop.example", payload, NOW)
 
 
 @dataclass
 class Ledger:
-    """A source that records what it was given, in order: fails on `{"fail": true}`, ignores topic `x/ignored`."""
+    """A source that records what it was given: fails on `{"fail": true}`, ignores topic `x/ignored`."""
 
     source: str = "ledger"
     seen: list[str] = field(default_factory=list)

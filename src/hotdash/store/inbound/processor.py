@@ -3,8 +3,9 @@
 A handler that can (`BatchHandler`) maps a run of deliveries into one canonical batch and writes it with one
 `upsert_batch`, which is what makes draining thousands of deliveries fast; it reports each delivery's outcome
 from its own records. Otherwise, or if the whole run raises, each delivery is mapped inside its own SAVEPOINT,
-so one that fails is rolled back alone and marked `failed` with its error while the rest commits. A failed delivery is never dropped: it is tried again by
-later drains until it has had `max_attempts`, and `retry_failed` puts it back in line after a fix.
+so one that fails is rolled back alone and marked `failed` with its error while the rest commits. A failed
+delivery is never dropped: later drains try it again until it has had `max_attempts`, and `retry_failed`
+puts it back in line after a fix.
 """
 
 from __future__ import annotations
@@ -106,7 +107,9 @@ class InboundProcessor:
                     outcomes = handler.process_many(session=session, events=events)
             except Exception:
                 # Something no single record explains: find the delivery at fault by mapping them singly.
-                logger.exception("inbound %s batch failed; mapping its deliveries one by one", events[0].source)
+                logger.exception(
+                    "inbound %s batch failed; mapping its deliveries one by one", events[0].source
+                )
             else:
                 for event, outcome in zip(events, outcomes, strict=True):
                     event.attempts += 1
@@ -131,7 +134,9 @@ class InboundProcessor:
         event.status = outcome.status
         event.processed_at = self._clock.now()
         if outcome.status == "ignored":
-            event.error = outcome.message or f"topic {event.topic!r} is not mapped by HotDash; kept as received"
+            event.error = (
+                outcome.message or f"topic {event.topic!r} is not mapped by HotDash; kept as received"
+            )
             result.ignored += 1
         elif outcome.status == "failed":
             event.error = (outcome.message or "some records were refused")[:MAX_ERROR]
@@ -143,7 +148,7 @@ class InboundProcessor:
             result.processed += 1
 
     def retry_failed(self, *, source: str | None = None, include_ignored: bool = False) -> int:
-        """Put failed (and, if asked, ignored) deliveries back in line with fresh attempts; return how many."""
+        """Put failed (and, if asked, ignored) deliveries back in line; return how many."""
         states = ["failed", "ignored"] if include_ignored else ["failed"]
         statement = (
             update(InboundEvent)

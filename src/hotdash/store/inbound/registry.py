@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from collections.abc import Sequence
 from typing import Literal, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
@@ -19,7 +18,7 @@ class Handled:
     """What a handler did with a delivery.
 
     processed: mapped and written. ignored: a topic the source does not map; the row is kept as received.
-    failed: written in part (what the core accepted stays) but some records were refused; `message` says which.
+    failed: written in part (what the core accepted stays), some records refused; `message` says which.
     """
 
     status: Literal["processed", "ignored", "failed"]

@@ -1,4 +1,4 @@
-"""Shopify webhooks: the signature check and headers (receiver) and the mapping of stored deliveries (handler).
+"""Shopify webhooks: the signature and headers (receiver), and the mapping of stored deliveries (handler).
 
 Shopify signs each delivery with the app's client secret: `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256
 of the raw body. The check runs over the bytes exactly as received, compares in constant time, and neither
@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from hotdash.store.connectors.shopify.batch import CanonicalBatch, MapContext
 from hotdash.store.connectors.shopify.payloads import UnknownTopic, map_webhook
-from hotdash.store.ingest.results import RecordResult
-from hotdash.store.ingest.upsert import upsert_batch
 from hotdash.store.inbound.delivery import Delivery, WebhookRejected
 from hotdash.store.inbound.registry import IGNORED, PROCESSED, Handled
+from hotdash.store.ingest.results import RecordResult
+from hotdash.store.ingest.upsert import upsert_batch
 from hotdash.store.models.catalog import Store
 from hotdash.store.models.ingest import InboundEvent
 
@@ -89,9 +89,12 @@ class ShopifyReceiver:
             raise WebhookRejected(
                 400, "missing_headers", f"The delivery lacks {', '.join(missing)}.", {"missing": missing}
             )
-        assert topic is not None and delivery_id is not None
+        assert topic is not None
+        assert delivery_id is not None
         if len(delivery_id) > MAX_HEADER or len(topic) > 64 or (shop is not None and len(shop) > 255):
-            raise WebhookRejected(400, "header_too_long", "A X-Shopify-* header is longer than Shopify sends.")
+            raise WebhookRejected(
+                400, "header_too_long", "A X-Shopify-* header is longer than Shopify sends."
+            )
         return Delivery(
             source=SOURCE,
             delivery_id=delivery_id,
@@ -136,10 +139,12 @@ class ShopifyHandler:
 
     def batch_for(self, event: InboundEvent, store: Store) -> CanonicalBatch:
         """Map the delivery's body for its topic (UnknownTopic when HotDash does not map it)."""
-        return map_webhook(event.topic, json.loads(event.payload), MapContext(default_timezone=store.timezone))
+        return map_webhook(
+            event.topic, json.loads(event.payload), MapContext(default_timezone=store.timezone)
+        )
 
     def process(self, *, session: Session, event: InboundEvent) -> Handled:
-        """Map and upsert one delivery: ignored for an unmapped topic, failed (naming them) if records are refused."""
+        """Map and upsert one delivery: ignored for an unmapped topic, failed if records are refused."""
         return self.process_many(session=session, events=[event])[0]
 
     def process_many(self, *, session: Session, events: Sequence[InboundEvent]) -> list[Handled]:
