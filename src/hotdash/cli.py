@@ -21,6 +21,7 @@ from hotdash.store import cli as store_cli
 from hotdash.store.connectors.shopify import sync_cli as shopify_sync_cli
 from hotdash.store.demo.cli import run_demo
 from hotdash.store.demo.service import DemoRefusedError
+from hotdash.store.inbound import cli as inbound_cli
 from hotdash.store.ingest import cli as ingest_cli
 from hotdash.store.sources import cli as sources_cli
 from hotdash.tiles import cli as tiles_cli
@@ -38,6 +39,7 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(auth_cli.users_app, name="users")
 app.add_typer(auth_cli.tokens_app, name="tokens")
 app.add_typer(sources_cli.sources_app, name="sources")
+app.add_typer(inbound_cli.app, name="ingest")
 app.command(name="info")(store_cli.info)
 
 # `hotdash sync <source kind>`: one command per connector that pulls from an API.

@@ -47,6 +47,31 @@ class Settings(BaseSettings):
         default=None,
         description="Where the key file is kept when HOTDASH_SECRET_KEY is unset [default: var/secret.key].",
     )
+    shopify_webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "The Shopify app's client secret, which signs its webhooks (X-Shopify-Hmac-Sha256). Empty: "
+            "POST /webhooks/shopify refuses every delivery until a secret is configured."
+        ),
+    )
+    webhook_max_bytes: int = Field(
+        default=3 * 1024 * 1024,
+        description="Largest webhook body accepted, in bytes; larger deliveries get 413.",
+    )
+    inbound_batch_max: int = Field(
+        default=1000,
+        description=(
+            "Most webhook deliveries committed together by the group-commit writer; 1 commits each delivery "
+            "on its own (slower, for comparison)."
+        ),
+    )
+    inbound_processor: bool = Field(
+        default=True,
+        description=(
+            "Map received webhooks in the web process, in a background thread. Off: run "
+            "`hotdash ingest process` instead."
+        ),
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, creating the default SQLite directory when that is what is used."""
