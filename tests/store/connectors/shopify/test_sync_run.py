@@ -18,7 +18,7 @@ from hotdash.clock import FrozenClock
 from hotdash.db.session import session_factory, unit_of_work
 from hotdash.store.connectors.shopify.sync import ShopifySync, SyncFailed, load_cursor
 from hotdash.store.ingest.upsert import upsert_batch
-from hotdash.store.models import Customer, InventoryLevel, Location, Order, Product, Store
+from hotdash.store.models import Customer, InventoryLevel, Location, Order, Product, Sku, Store
 from hotdash.store.models.ingest import Source
 from hotdash.store.sources import service
 from hotdash.store.sources.crypto import SecretBox, new_key
@@ -267,3 +267,36 @@ def test_a_next_page_link_that_is_no_longer_valid_reads_the_window_again(
     assert report.outcomes["products"]["unchanged"] == 2, (
         "the two products stored before come again, unchanged"
     )
+
+
+def test_an_incremental_run_still_knows_which_variant_an_inventory_item_stocks(
+    factory: sessionmaker[Session], box: SecretBox, shop: ReplayShop
+) -> None:
+    # In a real shop an inventory item's id differs from its variant's; only the products pages link them.
+    product = next(p for p in shop.records["products"] if p["id"] == 921728736)
+    product["variants"][0]["inventory_item_id"] = 999000111
+    variant_id = str(product["variants"][0]["id"])
+    level = {
+        "inventory_item_id": 999000111,
+        "location_id": 655441491,
+        "available": 7,
+        "updated_at": "2026-12-01T09:30:00Z",
+    }
+    shop.records["inventory_levels"] = [*shop.records["inventory_levels"], level]
+    sync(factory, box).run()
+    # The level changes again after the run; the products do not, so the next run does not see them.
+    level["available"] = 5
+    level["updated_at"] = "2026-12-01T09:45:00Z"
+    shop.seen.clear()
+    report = sync(factory, box).run()
+    assert shop.list_requests("products")[0].query["updated_at_min"]
+    assert report.fetched["products"] == 0
+    assert report.outcomes["inventory_levels"]["updated"] == 1
+    assert report.outcomes["inventory_levels"]["rejected"] == 0
+    with factory() as session:
+        stocked = session.execute(
+            select(Sku.external_id, InventoryLevel.available)
+            .join(InventoryLevel, InventoryLevel.sku_id == Sku.id)
+            .where(InventoryLevel.external_id == "999000111@655441491")
+        ).one()
+    assert tuple(stocked) == (variant_id, 5)

@@ -93,20 +93,24 @@ OnPage = Callable[[str, int], None]
 class ResponseMapper:
     """Maps each REST page with the Shopify mappers, remembering which variant each inventory item stocks.
 
-    REST inventory levels name the inventory item only; the products pages of the same run say which variant
-    it belongs to (`variant.inventory_item_id`). An item not seen in this run falls back to the mappers' rule.
+    REST inventory levels name the inventory item only; the products pages say which variant it belongs to
+    (`variant.inventory_item_id`). The pairs are kept on the source between runs, because an incremental run
+    sees only the products that changed; an item never seen falls back to the mappers' rule.
     """
 
     timezone: str = "UTC"
     variant_of_item: dict[str, str] = field(default_factory=dict)
     unmappable: list[str] = field(default_factory=list)
+    learned: bool = False  # variant_of_item has pairs not stored yet
 
     def __call__(self, resource: str, records: Sequence[Mapping[str, Any]]) -> CanonicalBatch:
         if resource == "products":
             for product in records:
                 for variant in product.get("variants") or []:
-                    if variant.get("inventory_item_id") and variant.get("id"):
-                        self.variant_of_item[str(variant["inventory_item_id"])] = str(variant["id"])
+                    item, variant_id = variant.get("inventory_item_id"), variant.get("id")
+                    if item and variant_id and self.variant_of_item.get(str(item)) != str(variant_id):
+                        self.variant_of_item[str(item)] = str(variant_id)
+                        self.learned = True
         context = MapContext(default_timezone=self.timezone, variant_for_item=self.variant_of_item.get)
         batch: dict[str, list[Mapping[str, Any]]] = {}
         # One record at a time, so a payload the mappers cannot read is reported and the rest still land.
@@ -320,7 +324,11 @@ class ShopifySync:
                 service.record_sync_started(session=session, key=self.key, now=self.clock.now())
                 store = session.get(Store, config.store_id) if config.store_id is not None else None
                 if self.map_page is None:
-                    self.map_page = ResponseMapper(timezone=store.timezone if store else "UTC")
+                    known = config.connector_state.get("variant_of_item") or {}
+                    self.map_page = ResponseMapper(
+                        timezone=store.timezone if store else "UTC",
+                        variant_of_item={str(item): str(variant) for item, variant in known.items()},
+                    )
         if unreadable is not None:
             with unit_of_work(self.factory) as session:
                 service.record_sync_failed(
@@ -411,6 +419,10 @@ class ShopifySync:
                     for problem in self.map_page.unmappable:
                         self.report.note_problem(problem[:300])
                     self.map_page.unmappable.clear()
+                    if self.map_page.learned:
+                        state = {"variant_of_item": self.map_page.variant_of_item}
+                        service.save_connector_state(session=session, key=self.key, state=state)
+                        self.map_page.learned = False
                 result = self.upsert(session=session, store_id=config.store_id, source=self.key, batch=batch)
                 for record in result.records:
                     self.report.outcomes.setdefault(record.entity, Counter())[record.outcome] += 1
