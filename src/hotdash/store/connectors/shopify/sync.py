@@ -143,7 +143,7 @@ class Resource:
 RESOURCES = (
     # Locations have no updated_at_min filter and are few: they are read whole every time.
     Resource("locations", "locations.json", incremental=False, windowed=False),
-    Resource("products", "products.json", {"status": "active,archived,draft"}),
+    Resource("products", "products.json"),
     Resource("customers", "customers.json"),
     # Without status=any Shopify lists open orders only.
     Resource("orders", "orders.json", {"status": "any"}),
