@@ -22,7 +22,7 @@ from hotdash.store.models import Customer, InventoryLevel, Location, Order, Prod
 from hotdash.store.models.ingest import Source
 from hotdash.store.sources import service
 from hotdash.store.sources.crypto import SecretBox, new_key
-from tests.store.connectors.shopify.replay_shop import TOKEN, ReplayShop, recorded_records
+from tests.store.connectors.shopify.replay_shop import TOKEN, Fault, ReplayShop, recorded_records
 from tests.store.connectors.shopify.test_sync_client import RecordedSleep
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -300,3 +300,22 @@ def test_an_incremental_run_still_knows_which_variant_an_inventory_item_stocks(
             .where(InventoryLevel.external_id == "999000111@655441491")
         ).one()
     assert tuple(stocked) == (variant_id, 5)
+
+
+def test_throttling_and_a_server_error_mid_sync_are_waited_out_and_nothing_is_lost(
+    factory: sessionmaker[Session], box: SecretBox, shop: ReplayShop
+) -> None:
+    shop.faults += [
+        Fault(
+            "customers", 429, {"errors": "Exceeded 2 calls per second for api client."}, {"Retry-After": "3"}
+        ),
+        Fault("orders", 502, {"errors": "Bad Gateway"}),
+    ]
+    sleep = RecordedSleep()
+    report = sync(factory, box, sleep=sleep).run()
+    assert stored_ids(factory) == expected_ids()
+    assert sleep.waits[0] == 3.0
+    assert len(sleep.waits) == 2
+    assert 0.5 <= sleep.waits[1] <= 1.0
+    assert report.waited_seconds == pytest.approx(sum(sleep.waits))
+    assert source_row(factory).last_sync_status == "succeeded"
