@@ -67,6 +67,15 @@ def _decimal(places: int, digits: int, low: int | None = None, high: int | None 
     limit = Decimal(10) ** (digits - places)
 
     def check(value: Any, info: ValidationInfo) -> Decimal:
+        if type(value) is Decimal and value.is_finite() and value.adjusted() < digits - places:
+            # The common case, kept short: this runs for every amount of every record.
+            rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+            if (
+                -limit < rounded < limit
+                and (low is None or low <= rounded)
+                and (high is None or rounded <= high)
+            ):
+                return rounded
         if isinstance(value, bool):
             raise ValueError("must be a number, not a boolean")
         if isinstance(value, int) or (info.mode == "json" and isinstance(value, float | str)):

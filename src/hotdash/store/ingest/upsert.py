@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import cache
 from datetime import datetime
 from typing import Any
 
@@ -96,6 +97,7 @@ def validate_record(entity: str, raw: Any) -> tuple[dict[str, Any], list[FieldEr
     return values, errors
 
 
+@cache
 def _defaults(entity: str) -> dict[str, Any]:
     return {
         name: info.default
@@ -104,11 +106,19 @@ def _defaults(entity: str) -> dict[str, Any]:
     }
 
 
-def _missing_required(entity: str, values: Mapping[str, Any]) -> list[FieldError]:
+@cache
+def _required_columns(entity: str) -> tuple[tuple[str, str], ...]:
     # References are checked by the column they were resolved into.
     column = {ref.field: ref.column for ref in SPECS[entity].references}
-    missing = [name for name in required_fields(entity) if column.get(name, name) not in values]
-    return [FieldError(name, "required for a new record") for name in missing]
+    return tuple((name, column.get(name, name)) for name in required_fields(entity))
+
+
+def _missing_required(entity: str, values: Mapping[str, Any]) -> list[FieldError]:
+    return [
+        FieldError(name, "required for a new record")
+        for name, column in _required_columns(entity)
+        if column not in values
+    ]
 
 
 def _occurrences(keys: Sequence[Any]) -> list[int]:
