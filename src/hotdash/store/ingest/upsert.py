@@ -40,8 +40,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from functools import cache
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, tuple_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from hotdash.db.dialects import copy_rows
 from hotdash.store.ingest.resolve import select_in
@@ -64,7 +65,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     extra = {
         column.name: column.default.arg
         for column in table.c
-        if column.name not in rows[0] and column.default is not None and column.default.is_scalar
+        if column.name not in rows[0] and isinstance(column.default, ScalarElementColumnDefault)
     }
     names += list(extra)
     columns = []
