@@ -38,9 +38,17 @@ INT32 = 2**31 - 1
 
 
 def _no_nul(value: str) -> str:
-    # PostgreSQL cannot store NUL in text; refusing it here keeps one bad value from failing the whole batch.
+    # Neither database can store NUL or a lone surrogate (JSON's "\ud800"); refusing them here keeps one bad
+    # value from failing the whole batch.
     if "\x00" in value:
         raise ValueError("contains a NUL character")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                "contains a character that is not valid Unicode text (a lone surrogate)"
+            ) from None
     return value
 
 
