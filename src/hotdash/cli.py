@@ -15,6 +15,7 @@ from hotdash.auth import cli as auth_cli
 from hotdash.clock import SystemClock
 from hotdash.db import cli as db_cli
 from hotdash.db import migrate
+from hotdash.detection import cli as detection_cli
 from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
 from hotdash.settings import Settings, get_settings
 from hotdash.store import cli as store_cli
@@ -34,6 +35,7 @@ app = typer.Typer(
 app.add_typer(db_cli.app, name="db")
 app.add_typer(auth_cli.users_app, name="users")
 app.add_typer(auth_cli.tokens_app, name="tokens")
+app.add_typer(detection_cli.app, name="rules")
 app.command(name="info")(store_cli.info)
 app.command(name="tiles")(tiles_cli.tiles)
 
