@@ -56,7 +56,9 @@ def _parse(text: str, entity: Entity) -> tuple[exp.Expression | None, list[Expre
     if errors:
         return None, errors
     if not tokens:
-        return None, [error_at(text, "empty", "the rule is empty: write a condition such as total > 500", 0)]
+        # Text but no tokens: it was all comment.
+        starts = [i for i in (text.find("--"), text.find("/*")) if i >= 0]
+        return None, [error_at(text, "comment", "comments are not allowed in a rule", min(starts, default=0))]
     try:
         trees = parse(text)
     except ParseError as problem:

@@ -135,12 +135,14 @@ def tokenize(text: str, known: Iterable[str] = ()) -> tuple[list[Token], list[Ex
         tokens = Tokenizer().tokenize(text)
     except TokenError as problem:
         return [], [error_at(text, "syntax", f"cannot read the rule: {str(problem)[:200]}", 0)]
-    if len(tokens) > MAX_TOKENS:
-        message = f"the rule has {len(tokens)} words and symbols; the limit is {MAX_TOKENS}"
-        return [], [error_at(text, "too_long", message, tokens[MAX_TOKENS].start)]
     for token in tokens:
         problem_at = _token_errors(text, token, known)
         if problem_at is not None:
             return [], [problem_at]
     too_deep = _nesting(text, tokens)
-    return tokens, [] if too_deep is None else [too_deep]
+    if too_deep is not None:
+        return [], [too_deep]
+    if len(tokens) > MAX_TOKENS:
+        message = f"the rule has {len(tokens)} words and symbols; the limit is {MAX_TOKENS}"
+        return [], [error_at(text, "too_long", message, tokens[MAX_TOKENS].start)]
+    return tokens, []

@@ -143,9 +143,9 @@ class Translator:
             return Typed(literal(bool(node.this), Boolean), T.bool, bool(node.this), True)
         if isinstance(node, exp.Null):
             raise self.fail(node, "null", "NULL can only be tested with IS NULL or IS NOT NULL")
-        if isinstance(node, exp.Func):
-            return self._function(node)
         hint = next((h for kind, h in REFUSED_HINTS.items() if isinstance(node, kind)), None)
+        if hint is None and isinstance(node, exp.Func):
+            return self._function(node)
         raise self.fail(node, "not_allowed", hint or f"{node.key.upper()} is not allowed in a rule")
 
     # Logic ---------------------------------------------------------------------------------------------
@@ -318,8 +318,9 @@ class Translator:
         relation = self.entity.relations.get(relation_name)
         if relation is None:
             known = list(self.entity.relations) + [self.entity.name]
-            if relation_name == self.entity.name.rstrip("s") or relation_name == self.entity.name:
-                message = f"write the {self.entity.name}' own fields without a prefix: {name}"
+            own = relation_name in (self.entity.name, self.entity.name.rstrip("s"))
+            if own and name in self.entity.fields:
+                message = f"fields of {self.entity.name} are written without a prefix: {name}"
                 raise self.fail(node, "unknown_relation", message, name=relation_name, suggestion=name)
             raise self.fail(
                 node,

@@ -1,0 +1,154 @@
+"""Hostile rules are refused before any SQL exists, and a refused rule never reaches the database."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, event, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hotdash.detection.expression import RuleError, compile_rule, validate
+
+HOSTILE = [
+    "1=1; DROP TABLE orders",
+    "total > 0; DELETE FROM orders",
+    "total > 0;",
+    "(SELECT 1) = 1",
+    "total IN (SELECT total FROM orders)",
+    "EXISTS (SELECT 1 FROM users)",
+    "total > 0 UNION SELECT password_hash FROM users",
+    "pg_sleep(10) IS NULL",
+    "load_extension('/tmp/evil.so') = 1",
+    "sqlite_version() = '3'",
+    "total > 0 -- AND fulfillment_status = 'x'",
+    "total > 0 /* ; DROP TABLE orders */",
+    "/* hidden */ total > 0",
+    "total > 0 --\n; DROP TABLE orders",
+    "* = 1",
+    "CAST(total AS TEXT) = '5'",
+    "total::text = '5'",
+    "\"total\" > 5",
+    "`total` > 5",
+    "total > ?",
+    "total > :limit",
+    "total > @limit",
+    "total > $1",
+    "orders.store_id = 2",
+    "customer.store.id = 1",
+    "id > 0",
+    "store_id = 1",
+    "CASE WHEN total > 0 THEN TRUE END",
+    "total > 0 ＡND 1 = 1",
+    "total >\u037e 0",  # Greek question mark, which looks like ';'
+    "total > 0\u202e",  # right-to-left override
+    "tot\u200bal > 0",  # zero-width space inside a name
+    "t\u043etal > 0",  # Cyrillic o
+    "total > 0\x00; DROP TABLE orders",
+    "sum(total) > 5",
+    "max(total) OVER () > 5",
+    "total > (1",
+    "'a' || 'b' = 'ab'",
+    "current_user = 'postgres'",
+    "now() > placed_at",
+    "x'41' = 'A'",
+    "total <=> NULL",
+    "total = NULL",
+    "E'\\x41' = 'A'",
+    "",
+    "   ",
+    "x" * 100_000,
+    "(" * 10_000 + "total > 0" + ")" * 10_000,
+    "(" * 1_900 + "total > 0" + ")" * 1_900,
+    " AND ".join(["total > 0"] * 200),
+    "-" * 3000 + "total > 0",
+]
+
+
+def _recording(engine: Engine) -> tuple[list[str], Any]:
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    return statements, record
+
+
+@pytest.mark.parametrize("expression", HOSTILE, ids=[repr(h[:30]) for h in HOSTILE])
+def test_a_hostile_rule_is_refused_with_a_located_error(expression: str) -> None:
+    errors = validate("orders", expression)
+    assert errors, expression
+    first = errors[0]
+    assert first.line >= 1 and first.column >= 1
+    assert 0 <= first.offset <= len(expression)
+    assert len(first.message) > 10
+    with pytest.raises(RuleError) as raised:
+        compile_rule("orders", expression)
+    assert raised.value.errors == errors
+
+
+def test_statements_and_comments_are_named_in_the_error() -> None:
+    (drop,) = validate("orders", "1=1; DROP TABLE orders")
+    assert (drop.column, drop.code) == (4, "refused_token")
+    (sub,) = validate("orders", "total > (SELECT max(total) FROM orders)")
+    assert sub.name == "SELECT" and sub.column == 10
+    (comment,) = validate("orders", "total > 0 /* ; DROP TABLE orders */")
+    assert comment.code == "comment"
+    (sleep,) = validate("orders", "pg_sleep(10) IS NULL")
+    assert sleep.name == "pg_sleep" and "unknown function" in sleep.message
+    (deep,) = validate("orders", "(" * 1_900 + "total > 0" + ")" * 1_900)
+    assert deep.code == "too_deep" and deep.column == 33
+    (huge,) = validate("orders", "x" * 100_000)
+    assert huge.code == "too_long" and "100000" in huge.message
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_refused_rules_never_reach_the_database(backend: str, request: pytest.FixtureRequest) -> None:
+    engine: Engine = request.getfixturevalue("sqlite_engine" if backend == "sqlite" else "pg_engine")
+    statements, record = _recording(engine)
+    try:
+        for expression in HOSTILE:
+            assert validate("orders", expression)
+            with pytest.raises(RuleError):
+                compile_rule("orders", expression)
+        # Validating a good rule does not query either: checking is pure.
+        assert validate("orders", "total > 500 AND customer.is_vip") == []
+        assert statements == []
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert {"orders", "customers", "users"} <= set(inspect(engine).get_table_names())
+    with engine.connect() as connection:
+        assert connection.execute(select(1)).scalar_one() == 1
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.dialect()], ids=["sqlite", "postgresql"])
+def test_values_in_a_rule_reach_sql_only_as_bound_parameters(dialect: Any) -> None:
+    marker = "zq9_marker"
+    rule = compile_rule(
+        "orders",
+        f"channel = '{marker}' OR tags LIKE '%{marker}%' OR lower(channel) IN ('{marker}x') "
+        f"OR contains_tag(tags, '{marker}y') OR total > 123456.5 OR channel ILIKE '{marker}z'",
+    )
+    compiled = rule.select().compile(dialect=dialect)
+    assert marker not in str(compiled) and "123456" not in str(compiled)
+    values = [str(v) for v in compiled.params.values()]
+    assert any(marker in v for v in values) and "123456.5" in values
+
+
+printable_soup = st.text(alphabet=string.printable + "；＝（）\u037e\u200b", max_size=200)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=printable_soup)
+def test_fuzzed_text_is_either_refused_or_compiles_to_a_condition(text: str) -> None:
+    errors = validate("orders", text)
+    if errors:
+        assert all(e.line >= 1 and e.column >= 1 and e.message for e in errors)
+        return
+    rule = compile_rule("orders", text)
+    sql = str(rule.select().compile(dialect=sqlite.dialect()))
+    assert ";" not in sql and "--" not in sql and "/*" not in sql
