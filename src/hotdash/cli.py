@@ -15,8 +15,8 @@ from hotdash.auth import cli as auth_cli
 from hotdash.clock import SystemClock
 from hotdash.db import cli as db_cli
 from hotdash.db import migrate
-from hotdash.detection import cli as detection_cli
 from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
+from hotdash.detection import cli as detection_cli
 from hotdash.settings import Settings, get_settings
 from hotdash.store import cli as store_cli
 from hotdash.store.demo.cli import run_demo

@@ -99,7 +99,9 @@ class Reference:
             "coalesce": lambda *xs: next((x for x in xs if x is not None), None),
             "contains_tag": _tags,
             "hours_since": lambda ts: hours_between(self.now, ts),
-            "minutes_since": lambda ts: None if ts is None else (epoch_seconds(self.now) - epoch_seconds(ts)) / 60.0,
+            "minutes_since": lambda ts: (
+                None if ts is None else (epoch_seconds(self.now) - epoch_seconds(ts)) / 60.0
+            ),
             "days_since": lambda ts: None if ts is None else hours_between(self.now, ts) / 24.0,  # type: ignore[operator]
             "hours_until": lambda ts: hours_between(ts, self.now),
         }
@@ -117,7 +119,7 @@ class Reference:
             return as_time(a), b
         return a, b
 
-    def eval(self, node: exp.Expression, row: Row) -> Any:  # noqa: C901 - one branch per node kind
+    def eval(self, node: exp.Expr, row: Row) -> Any:
         e = self.eval
         if isinstance(node, exp.Paren):
             return e(node.this, row)
@@ -152,7 +154,12 @@ class Reference:
             low, high = e(node.args["low"], row), e(node.args["high"], row)
             x, low = self._coerce(x, low)
             x, high = self._coerce(x, high)
-            return _and([None if x is None or low is None else x >= low, None if x is None or high is None else x <= high])
+            return _and(
+                [
+                    None if x is None or low is None else x >= low,
+                    None if x is None or high is None else x <= high,
+                ]
+            )
         if isinstance(node, exp.Is):
             return e(node.this, row) is None
         if isinstance(node, exp.Like | exp.ILike):
@@ -182,7 +189,7 @@ class Reference:
                 value = node.args.get(key)
                 if isinstance(value, list):
                     args.extend(e(v, row) for v in value)
-                elif isinstance(value, exp.Expression):
+                elif isinstance(value, exp.Expr):
                     args.append(e(value, row))
             return self._fn(node.sql_name().lower(), args)
         raise AssertionError(f"the reference does not know {node.key}")

@@ -78,7 +78,14 @@ def datasets(draw: st.DrawFn) -> Drawn:
 
 
 # The rule grammar, over a slice of the orders catalogue. ---------------------------------------------------
-NUM_FIELDS = ["total", "subtotal", "age_hours", "delay_hours", "customer.orders_count", "customer.total_spent"]
+NUM_FIELDS = [
+    "total",
+    "subtotal",
+    "age_hours",
+    "delay_hours",
+    "customer.orders_count",
+    "customer.total_spent",
+]
 TEXT_FIELDS = ["channel", "fulfillment_status", "tags", "cancel_reason", "customer.email", "customer.tags"]
 BOOL_FIELDS = ["is_vip", "is_delayed", "is_first_order", "customer.is_vip", "customer.is_first_order"]
 TS_FIELDS = ["placed_at", "ship_by", "deliver_by", "cancelled_at", "customer.first_order_at"]
@@ -87,7 +94,9 @@ number_literals = st.one_of(
     st.integers(-5, 500).map(str), st.integers(-50000, 200000).map(lambda c: f"{c / 100:.2f}")
 )
 text_literals = st.sampled_from(WORDS + STATUSES).map(lambda s: "'" + s.replace("'", "''") + "'")
-patterns = st.sampled_from(["'w%'", "'W%'", "'%b'", "'a\\_b'", "'50\\%'", "'_'", "'%'", "'%vip%'", "'x\\\\y'"])
+patterns = st.sampled_from(
+    ["'w%'", "'W%'", "'%b'", "'a\\_b'", "'50\\%'", "'_'", "'%'", "'%vip%'", "'x\\\\y'"]
+)
 
 
 def numbers(depth: int) -> st.SearchStrategy[str]:
@@ -134,16 +143,18 @@ def conditions(depth: int) -> st.SearchStrategy[str]:
         ),
         st.tuples(texts(), st.sampled_from(["LIKE", "NOT LIKE", "ILIKE"]), patterns).map(" ".join),
         st.sampled_from(BOOL_FIELDS),
-        st.tuples(st.sampled_from(BOOL_FIELDS), st.sampled_from(["TRUE", "FALSE"])).map(lambda t: f"{t[0]} = {t[1]}"),
+        st.tuples(st.sampled_from(BOOL_FIELDS), st.sampled_from(["TRUE", "FALSE"])).map(
+            lambda t: f"{t[0]} = {t[1]}"
+        ),
         st.tuples(st.sampled_from(NUM_FIELDS + TEXT_FIELDS + TS_FIELDS), st.booleans()).map(
             lambda t: f"{t[0]} IS {'NOT ' if t[1] else ''}NULL"
         ),
         st.tuples(num, number_literals, number_literals, st.booleans()).map(
             lambda t: f"{t[0]} {'NOT ' if t[3] else ''}BETWEEN {t[1]} AND {t[2]}"
         ),
-        st.tuples(st.sampled_from(TS_FIELDS), comparisons, st.one_of(st.sampled_from(TS_FIELDS), ts_literals)).map(
-            " ".join
-        ),
+        st.tuples(
+            st.sampled_from(TS_FIELDS), comparisons, st.one_of(st.sampled_from(TS_FIELDS), ts_literals)
+        ).map(" ".join),
         st.sampled_from(["tags", "customer.tags"]).map(lambda f: f"contains_tag({f}, 'vip')"),
     )
     if depth <= 0:
@@ -160,7 +171,11 @@ def conditions(depth: int) -> st.SearchStrategy[str]:
 def _delay(order: dict[str, Any]) -> float:
     if order["cancelled_at"] is not None:
         return 0.0
-    if order["fulfillment_status"] in ("unfulfilled", "partial") and order["ship_by"] and order["ship_by"] < NOW:
+    if (
+        order["fulfillment_status"] in ("unfulfilled", "partial")
+        and order["ship_by"]
+        and order["ship_by"] < NOW
+    ):
         return hours_between(NOW, order["ship_by"]) or 0.0
     if order["fulfillment_status"] == "fulfilled" and order["deliver_by"] and order["deliver_by"] < NOW:
         return hours_between(NOW, order["deliver_by"]) or 0.0
@@ -196,7 +211,9 @@ def reference_rows(data: Drawn) -> list[dict[str, Any]]:
         }
         for key in ("orders_count", "total_spent", "email", "tags", "is_vip"):
             value = None if customer is None else customer[key]
-            row[f"customer.{key}"] = float(value) if isinstance(value, int | Decimal) and key != "is_vip" else value
+            row[f"customer.{key}"] = (
+                float(value) if isinstance(value, int | Decimal) and key != "is_vip" else value
+            )
         row["customer.is_first_order"] = None if customer is None else customer["orders_count"] == 1
         row["customer.first_order_at"] = None if customer is None else NOW - timedelta(days=30)
         rows.append(row)
@@ -204,11 +221,12 @@ def reference_rows(data: Drawn) -> list[dict[str, Any]]:
 
 
 def load(engine: Engine, data: Drawn) -> Any:
-    """Insert the drawn store in a transaction the caller rolls back; return (connection, transaction, ids)."""
+    """Insert the drawn store in a transaction the caller rolls back; return it with the new ids."""
     connection = engine.connect()
     transaction = connection.begin()
     store_id = connection.execute(
-        insert(Store).values(source="t", external_id="s", name="S", currency="EUR", timezone="UTC", created_at=NOW)
+        insert(Store)
+        .values(source="t", external_id="s", name="S", currency="EUR", timezone="UTC", created_at=NOW)
         .returning(Store.id)
     ).scalar_one()
     customer_ids = []
@@ -216,8 +234,15 @@ def load(engine: Engine, data: Drawn) -> Any:
         customer_ids.append(
             connection.execute(
                 insert(Customer)
-                .values(store_id=store_id, source="t", external_id=f"c{i}", created_at=NOW, updated_at=NOW,
-                        first_order_at=NOW - timedelta(days=30), **c)
+                .values(
+                    store_id=store_id,
+                    source="t",
+                    external_id=f"c{i}",
+                    created_at=NOW,
+                    updated_at=NOW,
+                    first_order_at=NOW - timedelta(days=30),
+                    **c,
+                )
                 .returning(Customer.id)
             ).scalar_one()
         )
@@ -227,9 +252,17 @@ def load(engine: Engine, data: Drawn) -> Any:
         order_ids.append(
             connection.execute(
                 insert(Order)
-                .values(store_id=store_id, source="t", external_id=f"o{i}", number=f"#{i}", currency="EUR",
-                        financial_status="paid", updated_at=NOW,
-                        customer_id=None if o["customer"] is None else customer_ids[o["customer"]], **values)
+                .values(
+                    store_id=store_id,
+                    source="t",
+                    external_id=f"o{i}",
+                    number=f"#{i}",
+                    currency="EUR",
+                    financial_status="paid",
+                    updated_at=NOW,
+                    customer_id=None if o["customer"] is None else customer_ids[o["customer"]],
+                    **values,
+                )
                 .returning(Order.id)
             ).scalar_one()
         )
@@ -237,7 +270,9 @@ def load(engine: Engine, data: Drawn) -> Any:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def test_compiled_rules_select_what_the_reference_selects(backend: str, request: pytest.FixtureRequest) -> None:
+def test_compiled_rules_select_what_the_reference_selects(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
     engine: Engine = request.getfixturevalue("sqlite_engine" if backend == "sqlite" else "pg_engine")
     clock = FrozenClock(NOW)
     checked = {"examples": 0, "selected": 0}

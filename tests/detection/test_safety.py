@@ -31,7 +31,7 @@ HOSTILE = [
     "* = 1",
     "CAST(total AS TEXT) = '5'",
     "total::text = '5'",
-    "\"total\" > 5",
+    '"total" > 5',
     "`total` > 5",
     "total > ?",
     "total > :limit",
@@ -42,7 +42,7 @@ HOSTILE = [
     "id > 0",
     "store_id = 1",
     "CASE WHEN total > 0 THEN TRUE END",
-    "total > 0 ＡND 1 = 1",
+    "total > 0 \uff21ND 1 = 1"  # fullwidth A,
     "total >\u037e 0",  # Greek question mark, which looks like ';'
     "total > 0\u202e",  # right-to-left override
     "tot\u200bal > 0",  # zero-width space inside a name
@@ -83,7 +83,8 @@ def test_a_hostile_rule_is_refused_with_a_located_error(expression: str) -> None
     errors = validate("orders", expression)
     assert errors, expression
     first = errors[0]
-    assert first.line >= 1 and first.column >= 1
+    assert first.line >= 1
+    assert first.column >= 1
     assert 0 <= first.offset <= len(expression)
     assert len(first.message) > 10
     with pytest.raises(RuleError) as raised:
@@ -95,15 +96,19 @@ def test_statements_and_comments_are_named_in_the_error() -> None:
     (drop,) = validate("orders", "1=1; DROP TABLE orders")
     assert (drop.column, drop.code) == (4, "refused_token")
     (sub,) = validate("orders", "total > (SELECT max(total) FROM orders)")
-    assert sub.name == "SELECT" and sub.column == 10
+    assert sub.name == "SELECT"
+    assert sub.column == 10
     (comment,) = validate("orders", "total > 0 /* ; DROP TABLE orders */")
     assert comment.code == "comment"
     (sleep,) = validate("orders", "pg_sleep(10) IS NULL")
-    assert sleep.name == "pg_sleep" and "unknown function" in sleep.message
+    assert sleep.name == "pg_sleep"
+    assert "unknown function" in sleep.message
     (deep,) = validate("orders", "(" * 1_900 + "total > 0" + ")" * 1_900)
-    assert deep.code == "too_deep" and deep.column == 33
+    assert deep.code == "too_deep"
+    assert deep.column == 33
     (huge,) = validate("orders", "x" * 100_000)
-    assert huge.code == "too_long" and "100000" in huge.message
+    assert huge.code == "too_long"
+    assert "100000" in huge.message
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -134,12 +139,14 @@ def test_values_in_a_rule_reach_sql_only_as_bound_parameters(dialect: Any) -> No
         f"OR contains_tag(tags, '{marker}y') OR total > 123456.5 OR channel ILIKE '{marker}z'",
     )
     compiled = rule.select().compile(dialect=dialect)
-    assert marker not in str(compiled) and "123456" not in str(compiled)
+    assert marker not in str(compiled)
+    assert "123456" not in str(compiled)
     values = [str(v) for v in compiled.params.values()]
-    assert any(marker in v for v in values) and "123456.5" in values
+    assert any(marker in v for v in values)
+    assert "123456.5" in values
 
 
-printable_soup = st.text(alphabet=string.printable + "；＝（）\u037e\u200b", max_size=200)
+printable_soup = st.text(alphabet=string.printable + "\uff1b\uff1d\uff08\uff09\u037e\u200b"  # fullwidth ; = ( ), Greek question mark, zero-width space, max_size=200)
 
 
 @settings(max_examples=300, deadline=None)
@@ -151,4 +158,6 @@ def test_fuzzed_text_is_either_refused_or_compiles_to_a_condition(text: str) -> 
         return
     rule = compile_rule("orders", text)
     sql = str(rule.select().compile(dialect=sqlite.dialect()))
-    assert ";" not in sql and "--" not in sql and "/*" not in sql
+    assert ";" not in sql
+    assert "--" not in sql
+    assert "/*" not in sql

@@ -31,7 +31,9 @@ def caret_lines(expression: str, error: ExpressionError) -> list[str]:
 @app.command()
 def check(
     entity: Annotated[str, typer.Argument(help="What the rule selects: orders, tickets, shipments, ...")],
-    expression: Annotated[str, typer.Argument(help="The condition, e.g. \"delay_hours > 72 AND total > 500\".")],
+    expression: Annotated[
+        str, typer.Argument(help='The condition, e.g. "delay_hours > 72 AND total > 500".')
+    ],
 ) -> None:
     """Check a rule: print OK and the fields it reads, or each error with a caret under its position."""
     console = Console(highlight=False, soft_wrap=True)

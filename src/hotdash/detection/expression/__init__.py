@@ -8,4 +8,12 @@ from hotdash.detection.expression.api import CompiledRule, compile_rule, fields_
 from hotdash.detection.expression.errors import ExpressionError, RuleError
 from hotdash.detection.expression.registry import ENTITIES
 
-__all__ = ["ENTITIES", "CompiledRule", "ExpressionError", "RuleError", "compile_rule", "fields_of", "validate"]
+__all__ = [
+    "ENTITIES",
+    "CompiledRule",
+    "ExpressionError",
+    "RuleError",
+    "compile_rule",
+    "fields_of",
+    "validate",
+]

@@ -39,7 +39,7 @@ class CompiledRule:
     model: Any = field(repr=False)
     _entity: Entity = field(repr=False)
 
-    def select(self, *, store_id: int | None = None) -> Select[tuple[int]]:
+    def select(self, *, store_id: int | None = None) -> Select[Any]:
         """Return SELECT id of the matching records (of one store if given), in id order."""
         condition = self.where
         if store_id is not None and self._entity.in_store is not None:
@@ -51,7 +51,7 @@ class CompiledRule:
         return [int(i) for i in session.scalars(self.select(store_id=store_id))]
 
 
-def _parse(text: str, entity: Entity) -> tuple[exp.Expression | None, list[ExpressionError]]:
+def _parse(text: str, entity: Entity) -> tuple[exp.Expr | None, list[ExpressionError]]:
     tokens, errors = tokenize(text, [name for name, _, _ in fields_of(entity.name)])
     if errors:
         return None, errors
@@ -95,7 +95,7 @@ def _offset(text: str, line: int, col: int) -> int:
     return max(0, min(before + col - 1, len(text) - 1))
 
 
-def _size(tree: exp.Expression) -> tuple[int, int]:
+def _size(tree: exp.Expr) -> tuple[int, int]:
     """Return the number of nodes and the depth of a tree, without recursion."""
     nodes, deepest, stack = 0, 0, [(tree, 1)]
     while stack:
@@ -111,7 +111,12 @@ def _entity(entity: str, text: str) -> Entity | ExpressionError:
     if found is not None:
         return found
     return error_at(
-        text, "unknown_entity", f"unknown entity '{entity}'", 0, name=entity, suggestion=suggest(entity, ENTITIES)
+        text,
+        "unknown_entity",
+        f"unknown entity '{entity}'",
+        0,
+        name=entity,
+        suggestion=suggest(entity, ENTITIES),
     )
 
 
@@ -124,7 +129,11 @@ def _clock_params(clock: Clock) -> tuple[Any, Any, Any]:
     def since() -> date:
         return clock.now().date() - timedelta(days=DEMAND_DAYS)
 
-    return now, bindparam("today", callable_=today, type_=Date()), bindparam("since_28d", callable_=since, type_=Date())
+    return (
+        now,
+        bindparam("today", callable_=today, type_=Date()),
+        bindparam("since_28d", callable_=since, type_=Date()),
+    )
 
 
 def _translate(entity: str, expression: str, clock: Clock) -> CompiledRule | list[ExpressionError]:

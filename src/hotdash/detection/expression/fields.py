@@ -1,4 +1,4 @@
-"""The building blocks of the entity catalogue: fields, relations, entities, and the SQL helpers they share."""
+"""The building blocks of the entity catalogue: fields, relations, entities and their shared SQL helpers."""
 
 from __future__ import annotations
 
@@ -92,19 +92,19 @@ def as_value(value: Any, kind: FieldType) -> ColumnElement[Any]:
     return element
 
 
-def hours_between(later: Any, earlier: Any) -> ColumnElement[float]:
+def hours_between(later: Any, earlier: Any) -> ColumnElement[Any]:
     """Return the hours from `earlier` to `later` (whole seconds / 3600), NULL if either is NULL."""
-    seconds: ColumnElement[float] = epoch_seconds(later) - epoch_seconds(earlier)
+    seconds: ColumnElement[Any] = epoch_seconds(later) - epoch_seconds(earlier)
     return seconds / literal(3600.0, Float)
 
 
-def minutes_between(later: Any, earlier: Any) -> ColumnElement[float]:
+def minutes_between(later: Any, earlier: Any) -> ColumnElement[Any]:
     """Return the minutes from `earlier` to `later` (whole seconds / 60), NULL if either is NULL."""
-    seconds: ColumnElement[float] = epoch_seconds(later) - epoch_seconds(earlier)
+    seconds: ColumnElement[Any] = epoch_seconds(later) - epoch_seconds(earlier)
     return seconds / literal(60.0, Float)
 
 
-def past_promise_hours(scope: Scope) -> ColumnElement[float]:
+def past_promise_hours(scope: Scope) -> ColumnElement[Any]:
     """Return how many hours an order is past its promise, as the Fulfillment Health tile counts delays.
 
     Open (unfulfilled or partial) and not cancelled: hours since ship-by, if passed. Shipped but not
@@ -121,7 +121,7 @@ def past_promise_hours(scope: Scope) -> ColumnElement[float]:
     )
 
 
-def ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> ColumnElement[float]:
+def ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> ColumnElement[Any]:
     """Return numerator / denominator in floating point, NULL when the denominator is 0 or NULL."""
     below = cast(denominator, Float)
-    return cast(numerator, Float) / case((below == 0, null()), else_=below)
+    return cast(numerator, Float) / case((below == literal(0.0, Float), null()), else_=below)

@@ -143,12 +143,30 @@ MOMENT = frozenset({T.timestamp})
 FUNCTIONS: dict[str, Function] = {
     f.name: f
     for f in (
-        Function("lower", "lower(text)", "text", "The text in lower case.", _one(TEXT, None, "text"),
-                 _plain("lower")),
-        Function("upper", "upper(text)", "text", "The text in upper case.", _one(TEXT, None, "text"),
-                 _plain("upper")),
-        Function("trim", "trim(text)", "text", "The text without leading and trailing spaces.",
-                 _one(TEXT, None, "text"), _plain("trim")),
+        Function(
+            "lower",
+            "lower(text)",
+            "text",
+            "The text in lower case.",
+            _one(TEXT, None, "text"),
+            _plain("lower"),
+        ),
+        Function(
+            "upper",
+            "upper(text)",
+            "text",
+            "The text in upper case.",
+            _one(TEXT, None, "text"),
+            _plain("upper"),
+        ),
+        Function(
+            "trim",
+            "trim(text)",
+            "text",
+            "The text without leading and trailing spaces.",
+            _one(TEXT, None, "text"),
+            _plain("trim"),
+        ),
         Function(
             "length",
             "length(text)",
@@ -157,8 +175,14 @@ FUNCTIONS: dict[str, Function] = {
             _one(TEXT, T.number, "text"),
             lambda a, s: func.length(a[0].sql) * literal(1.0, Float),
         ),
-        Function("abs", "abs(number)", "number", "The number without its sign.",
-                 _one(NUMERIC, None, "a number"), _plain("abs")),
+        Function(
+            "abs",
+            "abs(number)",
+            "number",
+            "The number without its sign.",
+            _one(NUMERIC, None, "a number"),
+            _plain("abs"),
+        ),
         Function(
             "round",
             "round(number[, digits])",
@@ -184,11 +208,22 @@ FUNCTIONS: dict[str, Function] = {
             _tag_check,
             _contains_tag,
         ),
-        Function("hours_since", "hours_since(timestamp)", "number",
-                 "Hours from the timestamp to now (negative if it is in the future).",
-                 _one(MOMENT, T.number, "a timestamp"), _since(3600)),
-        Function("minutes_since", "minutes_since(timestamp)", "number", "Minutes from the timestamp to now.",
-                 _one(MOMENT, T.number, "a timestamp"), _since(60)),
+        Function(
+            "hours_since",
+            "hours_since(timestamp)",
+            "number",
+            "Hours from the timestamp to now (negative if it is in the future).",
+            _one(MOMENT, T.number, "a timestamp"),
+            _since(3600),
+        ),
+        Function(
+            "minutes_since",
+            "minutes_since(timestamp)",
+            "number",
+            "Minutes from the timestamp to now.",
+            _one(MOMENT, T.number, "a timestamp"),
+            _since(60),
+        ),
         Function(
             "days_since",
             "days_since(timestamp or date)",
@@ -207,4 +242,3 @@ FUNCTIONS: dict[str, Function] = {
         ),
     )
 }
-

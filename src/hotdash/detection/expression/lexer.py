@@ -12,7 +12,8 @@ import unicodedata
 from collections.abc import Iterable
 
 from sqlglot.errors import TokenError
-from sqlglot.tokens import Token, Tokenizer, TokenType
+from sqlglot.tokenizer_core import Token, TokenType
+from sqlglot.tokens import Tokenizer
 
 from hotdash.detection.expression.errors import ExpressionError, error_at, suggest
 

@@ -122,9 +122,12 @@ ORDERS = Entity(
             "delay_hours > 0: past its promise now.",
             lambda s: past_promise_hours(s) > literal(0.0, Float),
         ),
-        derived("value", T.money, "The order's total (an alias that reads well in rules).", lambda s: as_value(
-            s.table.total, T.money
-        )),
+        derived(
+            "value",
+            T.money,
+            "The order's total (an alias that reads well in rules).",
+            lambda s: as_value(s.table.total, T.money),
+        ),
         derived("is_vip", T.bool, "Its customer is marked VIP; false without a customer.", _order_vip),
         derived(
             "is_first_order",
@@ -201,9 +204,12 @@ TICKETS = Entity(
         column("resolved_at", T.timestamp, "When it was solved."),
         column("escalated_at", T.timestamp, "When it was escalated."),
         column("updated_at", T.timestamp, "Last change in the helpdesk."),
-        derived("age_hours", T.number, "Hours since it was created.", lambda s: hours_between(
-            s.now, s.table.created_at
-        )),
+        derived(
+            "age_hours",
+            T.number,
+            "Hours since it was created.",
+            lambda s: hours_between(s.now, s.table.created_at),
+        ),
         derived(
             "is_open",
             T.bool,
@@ -221,9 +227,7 @@ TICKETS = Entity(
             "minutes_waiting",
             T.number,
             "Wall-clock minutes an unanswered ticket has waited; NULL once answered.",
-            lambda s: case(
-                (s.table.first_response_at.is_(None), minutes_between(s.now, s.table.created_at))
-            ),
+            lambda s: case((s.table.first_response_at.is_(None), minutes_between(s.now, s.table.created_at))),
         ),
     ),
     {
@@ -315,11 +319,16 @@ SKUS = Entity(
         column("is_active", T.bool, "Still sold."),
         column("created_at", T.timestamp, "When it was created."),
         column("updated_at", T.timestamp, "Last change in the source system."),
-        derived("available", T.number, "Units available (on hand less committed) over active locations.",
-                _stock("available")),
+        derived(
+            "available",
+            T.number,
+            "Units available (on hand less committed) over active locations.",
+            _stock("available"),
+        ),
         derived("on_hand", T.number, "Units on hand over active locations.", _stock("on_hand")),
-        derived("incoming", T.number, "Units on open purchase orders over active locations.",
-                _stock("incoming")),
+        derived(
+            "incoming", T.number, "Units on open purchase orders over active locations.", _stock("incoming")
+        ),
         derived(
             "units_28d",
             T.number,
@@ -334,9 +343,12 @@ SKUS = Entity(
             "28-day mean, simpler than the Inventory tile's recency-weighted rate.",
             lambda s: ratio(_stock("available")(s), _daily_demand(s)),
         ),
-        derived("margin", T.money, "price - unit_cost; NULL without a cost.", lambda s: as_value(
-            s.table.price, T.money
-        ) - as_value(s.table.unit_cost, T.money)),
+        derived(
+            "margin",
+            T.money,
+            "price - unit_cost; NULL without a cost.",
+            lambda s: as_value(s.table.price, T.money) - as_value(s.table.unit_cost, T.money),
+        ),
     ),
     {
         "product": Relation("product", "products", "The product it is a variant of.", "product_id"),
@@ -373,10 +385,18 @@ PAGE_TRAFFIC = Entity(
         column("sessions", T.number, "Visits."),
         column("conversions", T.number, "Visits that ordered."),
         column("revenue", T.money, "Revenue of those orders."),
-        derived("conversion_rate", T.number, "conversions / sessions (0..1); NULL without sessions.",
-                lambda s: ratio(s.table.conversions, s.table.sessions)),
-        derived("revenue_per_session", T.money, "revenue / sessions; NULL without sessions.",
-                lambda s: ratio(s.table.revenue, s.table.sessions)),
+        derived(
+            "conversion_rate",
+            T.number,
+            "conversions / sessions (0..1); NULL without sessions.",
+            lambda s: ratio(s.table.conversions, s.table.sessions),
+        ),
+        derived(
+            "revenue_per_session",
+            T.money,
+            "revenue / sessions; NULL without sessions.",
+            lambda s: ratio(s.table.revenue, s.table.sessions),
+        ),
     ),
     in_store=lambda t, store_id: t.store_id == store_id,
 )

@@ -13,7 +13,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Date, Float, String, and_, case, literal, not_, null, or_, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Float,
+    String,
+    and_,
+    case,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 from sqlglot import exp
 
@@ -27,7 +40,7 @@ from hotdash.detection.expression.types import NUMERIC, ORDERED, FieldType, comp
 
 T = FieldType
 MAX_NUMBER = 1e15
-COMPARISONS: dict[type[exp.Expression], Callable[[Any, Any], Any]] = {
+COMPARISONS: dict[type[exp.Expr], Callable[[Any, Any], Any]] = {
     exp.EQ: lambda a, b: a == b,
     exp.NEQ: lambda a, b: a != b,
     exp.GT: lambda a, b: a > b,
@@ -36,7 +49,7 @@ COMPARISONS: dict[type[exp.Expression], Callable[[Any, Any], Any]] = {
     exp.LTE: lambda a, b: a <= b,
 }
 ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div)
-REFUSED_HINTS: dict[type[exp.Expression], str] = {
+REFUSED_HINTS: dict[type[exp.Expr], str] = {
     exp.Subquery: "subqueries are not allowed",
     exp.Select: "queries are not allowed",
     exp.Star: "'*' is not allowed: name the fields",
@@ -71,7 +84,7 @@ class Typed:
         return Arg(self.sql, self.type, self.value, self.is_literal)
 
 
-def span(node: exp.Expression) -> tuple[int, int] | None:
+def span(node: exp.Expr) -> tuple[int, int] | None:
     """Return the first and last character offsets covered by a node, from its tokens' positions."""
     starts, ends = [], []
     for part in node.walk():
@@ -96,12 +109,12 @@ class Translator:
         if name not in self.fields_used:
             self.fields_used.append(name)
 
-    def fail(self, node: exp.Expression | None, code: str, message: str, **extra: Any) -> Refused:
+    def fail(self, node: exp.Expr | None, code: str, message: str, **extra: Any) -> Refused:
         """Return the error to raise for `node` (or the closest enclosing node with a position)."""
         where = (span(node) if node is not None else None) or self._where
         return Refused(error_at(self.text, code, message, where[0], where[1] - where[0] + 1, **extra))
 
-    def condition(self, node: exp.Expression) -> ColumnElement[bool]:
+    def condition(self, node: exp.Expr) -> ColumnElement[bool]:
         """Translate the whole rule, which must be true or false."""
         typed = self.visit(node)
         if typed.type != T.bool:
@@ -110,7 +123,7 @@ class Translator:
             )
         return typed.sql
 
-    def visit(self, node: exp.Expression) -> Typed:
+    def visit(self, node: exp.Expr) -> Typed:
         where = span(node)
         if where is not None:
             self._where = where
@@ -149,7 +162,7 @@ class Translator:
         raise self.fail(node, "not_allowed", hint or f"{node.key.upper()} is not allowed in a rule")
 
     # Logic ---------------------------------------------------------------------------------------------
-    def _boolean(self, node: exp.Expression, operator: str) -> Typed:
+    def _boolean(self, node: exp.Expr, operator: str) -> Typed:
         typed = self.visit(node)
         if typed.type != T.bool:
             raise self.fail(node, "type", f"{operator} needs a condition, got a {typed.type}")
@@ -169,7 +182,7 @@ class Translator:
         return Typed(and_(*sql) if kind is exp.And else or_(*sql), T.bool)
 
     # Comparisons ---------------------------------------------------------------------------------------
-    def _coerce(self, value: Typed, target: T, node: exp.Expression) -> Typed:
+    def _coerce(self, value: Typed, target: T, node: exp.Expr) -> Typed:
         """Read a quoted literal compared with a timestamp or a date as one, e.g. placed_at > '2026-11-01'."""
         if not (value.is_literal and value.type == T.text and target in (T.timestamp, T.date)):
             return value
@@ -181,15 +194,17 @@ class Translator:
             moment = datetime.fromisoformat(raw)
         except ValueError:
             example = "2026-11-01" if target == T.date else "2026-11-01 or 2026-11-01T09:30:00+01:00"
-            raise self.fail(node, "bad_literal", f"'{raw}' is not a {target}; write it as {example}") from None
+            raise self.fail(
+                node, "bad_literal", f"'{raw}' is not a {target}; write it as {example}"
+            ) from None
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
         return Typed(literal(moment, UTCDateTime()), T.timestamp, moment, True)
 
     def _pair(
         self,
-        node: exp.Expression,
-        left_node: exp.Expression,
-        right_node: exp.Expression,
+        node: exp.Expr,
+        left_node: exp.Expr,
+        right_node: exp.Expr,
         left: Typed | None = None,
     ) -> tuple[Typed, Typed]:
         for side in (left_node, right_node):
@@ -209,10 +224,10 @@ class Translator:
         return left, right
 
     @staticmethod
-    def _name_of(node: exp.Expression) -> str | None:
+    def _name_of(node: exp.Expr) -> str | None:
         return node.sql() if isinstance(node, exp.Literal) else None
 
-    def _compare(self, node: exp.Expression) -> Typed:
+    def _compare(self, node: exp.Expr) -> Typed:
         left, right = self._pair(node, node.this, node.expression)
         ordered = not isinstance(node, exp.EQ | exp.NEQ)
         if ordered and left.type not in ORDERED:
@@ -240,7 +255,9 @@ class Translator:
         value, low = self._pair(node, node.this, node.args["low"])
         _, high = self._pair(node, node.this, node.args["high"], value)
         if value.type not in ORDERED:
-            raise self.fail(node, "type", f"BETWEEN needs numbers, money, timestamps or dates, not {value.type}")
+            raise self.fail(
+                node, "type", f"BETWEEN needs numbers, money, timestamps or dates, not {value.type}"
+            )
         return Typed(and_(value.sql >= low.sql, value.sql <= high.sql), T.bool)
 
     def _is(self, node: exp.Is) -> Typed:
@@ -260,7 +277,9 @@ class Translator:
         escaped = False
         for char in text:
             if escaped and char not in "%_\\":
-                raise self.fail(pattern, "bad_literal", "in a LIKE pattern a backslash may only precede %, _ or \\")
+                raise self.fail(
+                    pattern, "bad_literal", "in a LIKE pattern a backslash may only precede %, _ or \\"
+                )
             escaped = not escaped and char == "\\"
         if escaped:
             raise self.fail(pattern, "bad_literal", "a LIKE pattern cannot end with a lone backslash")
@@ -269,9 +288,10 @@ class Translator:
         return Typed(value.sql.ilike(literal(text, String), escape="\\"), T.bool)
 
     # Arithmetic ----------------------------------------------------------------------------------------
-    def _arithmetic(self, node: exp.Expression) -> Typed:
+    def _arithmetic(self, node: exp.Expr) -> Typed:
         left, right = self.visit(node.this), self.visit(node.expression)
-        symbol = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/"}[type(node)]
+        symbols: dict[type[exp.Expr], str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/"}
+        symbol = symbols[type(node)]
         for side, typed in ((node.this, left), (node.expression, right)):
             if typed.type not in NUMERIC:
                 raise self.fail(side, "type", f"'{symbol}' needs numbers or money, got {typed.type}")
@@ -280,7 +300,11 @@ class Translator:
             kind = T.money if left.type == T.money and right.type == T.number else T.number
             divisor = case((right.sql == literal(0.0, Float), null()), else_=right.sql)
             return Typed(left.sql / divisor, kind)
-        sql = {exp.Add: left.sql + right.sql, exp.Sub: left.sql - right.sql, exp.Mul: left.sql * right.sql}
+        sql: dict[type[exp.Expr], ColumnElement[Any]] = {
+            exp.Add: left.sql + right.sql,
+            exp.Sub: left.sql - right.sql,
+            exp.Mul: left.sql * right.sql,
+        }
         return Typed(sql[type(node)], T.money if money else T.number)
 
     def _negate(self, node: exp.Neg) -> Typed:
@@ -306,7 +330,9 @@ class Translator:
 
     def _column(self, node: exp.Column) -> Typed:
         if node.args.get("db") or node.args.get("catalog"):
-            raise self.fail(node, "too_far", "only one level of related record is allowed, e.g. customer.is_vip")
+            raise self.fail(
+                node, "too_far", "only one level of related record is allowed, e.g. customer.is_vip"
+            )
         name = node.name.lower()
         if isinstance(node.this, exp.Star):
             raise self.fail(node, "not_allowed", "'*' is not allowed: name the fields")
@@ -317,7 +343,7 @@ class Translator:
             return Typed(field.build(self.scope), field.type)
         relation = self.entity.relations.get(relation_name)
         if relation is None:
-            known = list(self.entity.relations) + [self.entity.name]
+            known = [*self.entity.relations, self.entity.name]
             own = relation_name in (self.entity.name, self.entity.name.rstrip("s"))
             if own and name in self.entity.fields:
                 message = f"fields of {self.entity.name} are written without a prefix: {name}"
@@ -346,14 +372,18 @@ class Translator:
         shown = f"{prefix}.{name}" if prefix else name
         candidates = list(entity.fields)
         if prefix is None:
-            candidates += [f"{r}.{f}" for r, rel in entity.relations.items() for f in ENTITIES[rel.entity].fields]
+            candidates += [
+                f"{r}.{f}" for r, rel in entity.relations.items() for f in ENTITIES[rel.entity].fields
+            ]
         guess = suggest(name, list(entity.fields)) or (suggest(name, candidates) if prefix is None else None)
         where = f"{prefix} ({entity.name})" if prefix else entity.name
         if name in FUNCTIONS:
             message = f"'{name}' is a function: call it with parentheses, e.g. {FUNCTIONS[name].signature}"
             raise self.fail(node, "unknown_field", message, name=shown)
         guess = f"{prefix}.{guess}" if prefix and guess else guess
-        raise self.fail(node, "unknown_field", f"unknown field '{shown}' for {where}", name=shown, suggestion=guess)
+        raise self.fail(
+            node, "unknown_field", f"unknown field '{shown}' for {where}", name=shown, suggestion=guess
+        )
 
     def _function(self, node: exp.Func) -> Typed:
         name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
@@ -374,7 +404,7 @@ class Translator:
                 value = node.args.get(key)
                 if isinstance(value, list):
                     raw.extend(value)
-                elif isinstance(value, exp.Expression):
+                elif isinstance(value, exp.Expr):
                     raw.append(value)
                 elif value not in (None, False):
                     raise self.fail(node, "not_allowed", f"{name}() is used in a form that is not supported")
