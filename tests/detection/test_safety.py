@@ -146,7 +146,9 @@ def test_values_in_a_rule_reach_sql_only_as_bound_parameters(dialect: Any) -> No
     assert "123456.5" in values
 
 
-printable_soup = st.text(alphabet=string.printable + "\uff1b\uff1d\uff08\uff09\u037e\u200b"  # fullwidth ; = ( ), Greek question mark, zero-width space, max_size=200)
+# Printable ASCII plus fullwidth ; = ( ), the Greek question mark and a zero-width space.
+LOOK_ALIKES = "\uff1b\uff1d\uff08\uff09\u037e\u200b"
+printable_soup = st.text(alphabet=string.printable + LOOK_ALIKES, max_size=200)
 
 
 @settings(max_examples=300, deadline=None)
