@@ -163,3 +163,24 @@ def test_fuzzed_text_is_either_refused_or_compiles_to_a_condition(text: str) -> 
     assert ";" not in sql
     assert "--" not in sql
     assert "/*" not in sql
+
+
+def test_size_limits_refuse_rules_too_complex_to_check_safely() -> None:
+    (wide,) = validate("orders", " AND ".join(["total > 0"] * 140))
+    assert wide.code == "too_complex"
+    assert "699 parts" in wide.message
+    (deep,) = validate("orders", "total" + " + 1" * 130 + " > 0")
+    assert deep.code == "too_complex"
+    assert "133 deep" in deep.message
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_the_largest_allowed_rules_run(backend: str, request: pytest.FixtureRequest) -> None:
+    engine: Engine = request.getfixturevalue("sqlite_engine" if backend == "sqlite" else "pg_engine")
+    deepest = "total" + " + 1" * 115 + " > 0"
+    widest = "channel IN (" + ", ".join(f"'c{i}'" for i in range(290)) + ")"
+    nested = "(" * 30 + "total > 0" + ")" * 30
+    with engine.connect() as connection:
+        for rule in (deepest, widest, nested):
+            assert validate("orders", rule) == []
+            assert connection.scalars(compile_rule("orders", rule).select()).all() == []

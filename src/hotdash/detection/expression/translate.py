@@ -8,6 +8,7 @@ Values written in the rule become bound parameters; names become columns of the 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -111,8 +112,17 @@ class Translator:
 
     def fail(self, node: exp.Expr | None, code: str, message: str, **extra: Any) -> Refused:
         """Return the error to raise for `node` (or the closest enclosing node with a position)."""
-        where = (span(node) if node is not None else None) or self._where
+        where = (span(node) if node is not None else None) or self._keyword(node) or self._where
         return Refused(error_at(self.text, code, message, where[0], where[1] - where[0] + 1, **extra))
+
+    def _keyword(self, node: exp.Expr | None) -> tuple[int, int] | None:
+        """Find NULL / TRUE / FALSE, which sqlglot leaves without a position, after the last placed node."""
+        words = {exp.Null: r"null", exp.Boolean: r"true|false"}
+        pattern = next((w for kind, w in words.items() if isinstance(node, kind)), None)
+        if pattern is None:
+            return None
+        found = re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE).search(self.text, self._where[1] + 1)
+        return (found.start(), found.end() - 1) if found else None
 
     def condition(self, node: exp.Expr) -> ColumnElement[bool]:
         """Translate the whole rule, which must be true or false."""
