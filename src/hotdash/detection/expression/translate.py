@@ -91,7 +91,7 @@ def span(node: exp.Expr) -> tuple[int, int] | None:
     """Return the first and last character offsets covered by a node, from its tokens' positions."""
     starts, ends = [], []
     for part in node.walk():
-        meta = part.meta if part._meta else {}
+        meta = part.meta
         if "start" in meta:
             starts.append(int(meta["start"]))
             ends.append(int(meta["end"]))
