@@ -73,3 +73,13 @@ def test_the_grammar_examples_are_valid_rules() -> None:
         assert validate("orders", example) == [], example
         checked += 1
     assert checked >= 15
+
+
+def test_the_example_rules_for_the_guides_situations_are_valid() -> None:
+    text = PAGE.read_text(encoding="utf-8")
+    block = text[text.index("```rules") + len("```rules") :]
+    lines = [line for line in block[: block.index("```")].splitlines() if line.strip()]
+    assert len(lines) >= 10
+    for line in lines:
+        entity, rule = line.split(": ", 1)
+        assert validate(entity, rule) == [], line
