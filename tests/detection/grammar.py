@@ -82,6 +82,12 @@ def conditions(schema: Schema, depth: int) -> st.SearchStrategy[str]:
         st.tuples(st.sampled_from(anything), st.booleans()).map(
             lambda t: f"{t[0]} IS {'NOT ' if t[1] else ''}NULL"
         ),
+        st.tuples(num, st.lists(st.one_of(number_literals, num), min_size=1, max_size=3), st.booleans()).map(
+            lambda t: f"{t[0]} {'NOT ' if t[2] else ''}IN ({', '.join(t[1])})"
+        ),
+        st.tuples(st.sampled_from(schema.timestamps), ts_literals, ts_literals).map(
+            lambda t: f"{t[0]} BETWEEN {t[1]} AND {t[2]}"
+        ),
         st.tuples(num, number_literals, number_literals, st.booleans()).map(
             lambda t: f"{t[0]} {'NOT ' if t[3] else ''}BETWEEN {t[1]} AND {t[2]}"
         ),
