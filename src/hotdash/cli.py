@@ -16,6 +16,7 @@ from hotdash.clock import SystemClock
 from hotdash.db import cli as db_cli
 from hotdash.db import migrate
 from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
+from hotdash.detection import cli as detection_cli
 from hotdash.settings import Settings, get_settings
 from hotdash.store import cli as store_cli
 from hotdash.store.connectors.shopify import sync_cli as shopify_sync_cli
@@ -40,6 +41,7 @@ app.add_typer(auth_cli.users_app, name="users")
 app.add_typer(auth_cli.tokens_app, name="tokens")
 app.add_typer(sources_cli.sources_app, name="sources")
 app.add_typer(inbound_cli.app, name="ingest")
+app.add_typer(detection_cli.app, name="rules")
 app.command(name="info")(store_cli.info)
 
 # `hotdash sync <source kind>`: one command per connector that pulls from an API.

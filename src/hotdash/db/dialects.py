@@ -5,8 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Date, Table, cast, func, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Connection,
+    Date,
+    Float,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 Timestamp = ColumnElement[Any] | QueryableAttribute[Any]
 
@@ -80,3 +100,116 @@ def insert_new(
         else postgresql.insert(table).on_conflict_do_nothing(index_elements=list(key)).returning(*columns)
     )
     return {tuple(row) for row in connection.execute(statement, list(rows))}
+
+
+class EpochSeconds(FunctionElement[int]):
+    """Whole seconds from 1970-01-01 UTC to a timestamp (or a date, at its UTC midnight); NULL stays NULL.
+
+    Whole seconds on both databases, so the rule language's "hours since" is the same integer divided the
+    same way: SQLite's strftime('%s') truncates, PostgreSQL's epoch is floored to match.
+    """
+
+    type = BigInteger()
+    name = "epoch_seconds"
+    inherit_cache = True
+
+
+@compiles(EpochSeconds, "sqlite")
+def _epoch_seconds_sqlite(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -> str:
+    (value,) = element.clauses
+    return compiler.process(cast(func.strftime("%s", value), BigInteger), **kw)
+
+
+@compiles(EpochSeconds)
+def _epoch_seconds_default(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -> str:
+    (value,) = element.clauses
+    return compiler.process(cast(func.floor(extract("epoch", value)), BigInteger), **kw)
+
+
+def epoch_seconds(value: Any) -> ColumnElement[int]:
+    """Return an expression for the whole epoch seconds of a timestamp or date expression."""
+    return EpochSeconds(value)
+
+
+class CaseSensitiveLike(FunctionElement[bool]):
+    """`value LIKE pattern ESCAPE '\\'`, case-sensitive on both databases.
+
+    SQLite's LIKE ignores ASCII case unless a per-connection pragma says otherwise; its GLOB is
+    case-sensitive, so there the same pattern is given in GLOB form (`like_to_glob`). Both patterns arrive
+    as bound parameters.
+    """
+
+    type = Boolean()
+    name = "case_sensitive_like"
+    inherit_cache = True
+
+
+@compiles(CaseSensitiveLike, "sqlite")
+def _like_sqlite(element: CaseSensitiveLike, compiler: SQLCompiler, **kw: Any) -> str:
+    value, _like, glob = element.clauses
+    return f"({compiler.process(value, **kw)} GLOB {compiler.process(glob, **kw)})"
+
+
+@compiles(CaseSensitiveLike)
+def _like_default(element: CaseSensitiveLike, compiler: SQLCompiler, **kw: Any) -> str:
+    value, like, _glob = element.clauses
+    return compiler.process(value.like(like, escape="\\"), **kw)
+
+
+def like_to_glob(pattern: str) -> str:
+    """Turn a LIKE pattern (escape character backslash) into the SQLite GLOB pattern matching the same."""
+    out: list[str] = []
+    escaped = False
+    for char in pattern:
+        if escaped:
+            out.append(f"[{char}]" if char in "*?[" else char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "%":
+            out.append("*")
+        elif char == "_":
+            out.append("?")
+        else:
+            out.append(f"[{char}]" if char in "*?[" else char)
+    return "".join(out)
+
+
+def case_sensitive_like(value: Any, pattern: str) -> ColumnElement[bool]:
+    """Return `value LIKE pattern` (backslash escapes % and _), case-sensitive on SQLite and PostgreSQL."""
+    like = bindparam(None, pattern, type_=String(), unique=True)
+    glob = bindparam(None, like_to_glob(pattern), type_=String(), unique=True)
+    return CaseSensitiveLike(value, like, glob)
+
+
+class FloorNonNegative(FunctionElement[float]):
+    """floor(x) for x >= 0 (or NULL), computed by the database itself.
+
+    SQLAlchemy gives SQLite a Python `floor` (math.floor), which fails on NULL and on values past 2**63;
+    CAST AS INTEGER truncates, which is floor for x >= 0, and every double from 2**52 up is already whole.
+    """
+
+    type = Float()
+    name = "floor_non_negative"
+    inherit_cache = True
+
+
+WHOLE_DOUBLES = float(2**52)
+
+
+@compiles(FloorNonNegative, "sqlite")
+def _floor_sqlite(element: FloorNonNegative, compiler: SQLCompiler, **kw: Any) -> str:
+    (value,) = element.clauses
+    whole = case((value >= literal(WHOLE_DOUBLES, Float), value), else_=cast(value, Integer))
+    return compiler.process(whole, **kw)
+
+
+@compiles(FloorNonNegative)
+def _floor_default(element: FloorNonNegative, compiler: SQLCompiler, **kw: Any) -> str:
+    (value,) = element.clauses
+    return compiler.process(func.floor(value), **kw)
+
+
+def floor_non_negative(value: Any) -> ColumnElement[float]:
+    """Return floor(value) for a value known to be >= 0 (NULL stays NULL), the same on both databases."""
+    return FloorNonNegative(value)

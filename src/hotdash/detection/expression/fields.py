@@ -1,0 +1,127 @@
+"""The building blocks of the entity catalogue: fields, relations, entities and their shared SQL helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BindParameter, ColumnElement, Float, and_, case, cast, literal, null
+from sqlalchemy.orm import InstrumentedAttribute
+
+from hotdash.db.dialects import epoch_seconds
+from hotdash.detection.expression.types import FieldType
+
+OPEN_ORDER_STATUSES = ("unfulfilled", "partial")  # the Fulfillment tile's "open"
+OPEN_TICKET_STATUSES = ("new", "open", "pending", "on_hold")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a field's SQL is built from: the table (or alias) of one entity and the rule's clock."""
+
+    table: Any
+    now: BindParameter[datetime]
+    today: BindParameter[date]  # the UTC date of `now`
+    since_28d: BindParameter[date]  # `today` less 28 days
+
+
+Builder = Callable[[Scope], ColumnElement[Any]]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One name a rule can use, its type, what it means, and how to build its SQL on a scope."""
+
+    name: str
+    type: FieldType
+    help: str
+    build: Builder
+    derived: bool = False
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A related record reachable with `name.field`: at most one per record, found by a foreign key."""
+
+    name: str
+    entity: str
+    help: str
+    foreign_key: str  # column on this entity holding the related record's id
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A kind of record rules can select, with its fields and its related records."""
+
+    name: str
+    model: Any
+    help: str
+    fields: dict[str, Field]
+    relations: dict[str, Relation] = field(default_factory=dict)
+    # SQL that keeps one store's records, given the entity's table and a store id.
+    in_store: Callable[[Any, int], ColumnElement[bool]] | None = None
+
+
+def column(name: str, kind: FieldType, help_text: str, attribute: str | None = None) -> Field:
+    """Return a field read straight from a column of the entity's table."""
+    key = attribute or name
+
+    def build(scope: Scope) -> ColumnElement[Any]:
+        value: InstrumentedAttribute[Any] = getattr(scope.table, key)
+        return as_value(value, kind)
+
+    return Field(name, kind, help_text, build)
+
+
+def derived(name: str, kind: FieldType, help_text: str, build: Builder) -> Field:
+    """Return a field computed in SQL from the record (and maybe related tables and the clock)."""
+    return Field(name, kind, help_text, build, derived=True)
+
+
+def as_value(value: Any, kind: FieldType) -> ColumnElement[Any]:
+    """Return a column in the form rules compute with: numbers and money as double precision.
+
+    Doing all arithmetic in floating point is what makes a rule select the same records on SQLite (which has
+    no decimal type) and PostgreSQL (whose NUMERIC would otherwise be exact there and rounded here).
+    """
+    if kind in (FieldType.number, FieldType.money):
+        return cast(value, Float)
+    element: ColumnElement[Any] = value
+    return element
+
+
+def hours_between(later: Any, earlier: Any) -> ColumnElement[Any]:
+    """Return the hours from `earlier` to `later` (whole seconds / 3600), NULL if either is NULL."""
+    seconds: ColumnElement[Any] = epoch_seconds(later) - epoch_seconds(earlier)
+    return seconds / literal(3600.0, Float)
+
+
+def minutes_between(later: Any, earlier: Any) -> ColumnElement[Any]:
+    """Return the minutes from `earlier` to `later` (whole seconds / 60), NULL if either is NULL."""
+    seconds: ColumnElement[Any] = epoch_seconds(later) - epoch_seconds(earlier)
+    return seconds / literal(60.0, Float)
+
+
+def past_promise_hours(scope: Scope) -> ColumnElement[Any]:
+    """Return how many hours an order is past its promise, as the Fulfillment Health tile counts delays.
+
+    Open (unfulfilled or partial) and not cancelled: hours since ship-by, if passed. Shipped but not
+    delivered (status fulfilled) and not cancelled: hours since deliver-by, if passed. Otherwise 0.
+    """
+    t, now = scope.table, scope.now
+    live = t.cancelled_at.is_(None)
+    open_late = and_(live, t.fulfillment_status.in_(OPEN_ORDER_STATUSES), t.ship_by < now)
+    transit_late = and_(live, t.fulfillment_status == "fulfilled", t.deliver_by < now)
+    return case(
+        (open_late, hours_between(now, t.ship_by)),
+        (transit_late, hours_between(now, t.deliver_by)),
+        else_=literal(0.0, Float),
+    )
+
+
+def ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Return numerator / denominator in floating point, NULL when the denominator is 0 or NULL."""
+    below = cast(denominator, Float)
+    return cast(numerator, Float) / case((below == literal(0.0, Float), null()), else_=below)
