@@ -1,0 +1,1 @@
+"""Connectors: one package per source, each mapping that source's payloads to canonical batches."""
