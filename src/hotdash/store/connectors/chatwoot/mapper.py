@@ -130,8 +130,9 @@ def map_message(message: Mapping[str, Any]) -> dict[str, Any] | None:
     """Return the ticket of a message's conversation, with what the message adds, or None for a private note.
 
     The message payload embeds its conversation, so the record is complete even when no conversation event
-    came first. An agent's public reply gives the first response time (the inbound processor keeps the earliest
-    one stored); a customer's message may carry an order number or a threat; a submitted survey gives the rating.
+    came first. An agent's public reply gives the first response time (the inbound processor keeps the
+    earliest one stored); a customer's message may carry an order number or a threat; a submitted survey
+    gives the rating.
     """
     conversation = message.get("conversation") or {}
     if message.get("private"):
