@@ -20,6 +20,10 @@ from hotdash.db import migrate
 from hotdash.db.session import engine_from_settings, session_factory
 from hotdash.settings import Settings, get_settings
 from hotdash.store import api as store_api
+from hotdash.store.connectors import webhook_registry
+from hotdash.store.inbound import api as inbound_api
+from hotdash.store.inbound.processor import InboundProcessor, ProcessorThread
+from hotdash.store.inbound.writer import GroupCommitWriter
 from hotdash.tiles import api as tiles_api
 from hotdash.tiles import thresholds_api
 from hotdash.web import dashboard, docs, pages, records
@@ -53,7 +57,15 @@ def healthz(request: Request) -> Health:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.inbound_writer.start()
+    if app.state.settings.inbound_processor:
+        app.state.inbound_thread.start()
+        # Deliveries stored before a restart are mapped now, not at the next webhook.
+        app.state.inbound_thread.wake()
     yield
+    # Commit what was handed over before acknowledging stops, then let the processor finish its batch.
+    app.state.inbound_writer.stop()
+    app.state.inbound_thread.stop()
     # Close pooled connections so a SQLite file is not held open after the server stops.
     app.state.engine.dispose()
 
@@ -83,6 +95,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
     app.state.clock = SystemClock()
     app.state.login_throttle = LoginThrottle()
+    # Webhooks: a group-commit writer stores deliveries before they are acknowledged; a background thread,
+    # woken by each commit, maps them into the model (`hotdash ingest process` does the same from the CLI).
+    registry = webhook_registry(settings)
+    app.state.inbound_registry = registry
+    app.state.inbound_writer = GroupCommitWriter(engine, max_batch=settings.inbound_batch_max)
+    app.state.inbound_processor = InboundProcessor(app.state.session_factory, registry, app.state.clock)
+    app.state.inbound_thread = ProcessorThread(app.state.inbound_processor)
+    app.state.inbound_writer.on_commit(app.state.inbound_thread.wake)
 
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -94,6 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # CSRF token for changes made with the session cookie); tests/web/test_auth_routes.py checks each route.
     signed_in: list[Any] = [*needs_schema, Depends(current_user)]
     app.include_router(health_router)
+    # Webhooks authenticate by their signature, not by a sign-in; a missing table makes the writer fail,
+    # which answers 503 (send again) without the per-request schema check.
+    app.include_router(inbound_api.router_for(registry))
     app.include_router(auth_pages.public_router, dependencies=needs_schema)
     app.include_router(docs.router, dependencies=signed_in)
     app.include_router(store_api.router, dependencies=signed_in)

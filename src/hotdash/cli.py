@@ -20,6 +20,7 @@ from hotdash.settings import Settings, get_settings
 from hotdash.store import cli as store_cli
 from hotdash.store.demo.cli import run_demo
 from hotdash.store.demo.service import DemoRefusedError
+from hotdash.store.inbound import cli as inbound_cli
 from hotdash.tiles import cli as tiles_cli
 
 logger = logging.getLogger("hotdash.serve")
@@ -34,6 +35,7 @@ app = typer.Typer(
 app.add_typer(db_cli.app, name="db")
 app.add_typer(auth_cli.users_app, name="users")
 app.add_typer(auth_cli.tokens_app, name="tokens")
+app.add_typer(inbound_cli.app, name="ingest")
 app.command(name="info")(store_cli.info)
 app.command(name="tiles")(tiles_cli.tiles)
 

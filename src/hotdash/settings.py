@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +35,31 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, description="Port the web server listens on.")
     log_level: str = Field(default="info", description="Python log level name.")
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+    shopify_webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "The Shopify app's client secret, which signs its webhooks (X-Shopify-Hmac-Sha256). Empty: "
+            "POST /webhooks/shopify refuses every delivery until a secret is configured."
+        ),
+    )
+    webhook_max_bytes: int = Field(
+        default=3 * 1024 * 1024,
+        description="Largest webhook body accepted, in bytes; larger deliveries get 413.",
+    )
+    inbound_batch_max: int = Field(
+        default=1000,
+        description=(
+            "Most webhook deliveries committed together by the group-commit writer; 1 commits each delivery "
+            "on its own (slower, for comparison)."
+        ),
+    )
+    inbound_processor: bool = Field(
+        default=True,
+        description=(
+            "Map received webhooks in the web process, in a background thread. Off: run "
+            "`hotdash ingest process` instead."
+        ),
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, creating the default SQLite directory when that is what is used."""

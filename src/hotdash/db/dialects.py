@@ -55,3 +55,28 @@ def shifted_date(connection: Connection, column: Timestamp, offset_seconds: int)
         return func.date(column, f"{offset_seconds:+d} seconds")
     utc = func.timezone("UTC", column)
     return cast(utc + func.make_interval(0, 0, 0, 0, 0, 0, offset_seconds), Date)
+
+
+def insert_new(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: Sequence[str],
+) -> set[tuple[Any, ...]]:
+    """Insert `rows`, skipping those whose `key` columns are already taken; return the keys of the new ones.
+
+    One `INSERT ... ON CONFLICT (key) DO NOTHING RETURNING` (batched by SQLAlchemy's insertmanyvalues), so a
+    redelivered webhook costs no error and no second row, on both databases.
+    """
+    if not rows:
+        return set()
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    columns = [table.c[name] for name in key]
+    statement = (
+        sqlite.insert(table).on_conflict_do_nothing(index_elements=list(key)).returning(*columns)
+        if is_sqlite(connection)
+        else postgresql.insert(table).on_conflict_do_nothing(index_elements=list(key)).returning(*columns)
+    )
+    return {tuple(row) for row in connection.execute(statement, list(rows))}

@@ -1,0 +1,119 @@
+"""`POST /webhooks/{source}`: receive, authenticate by signature, store durably, then acknowledge.
+
+These routes have no sign-in: the sender proves itself with the signature its receiver checks. The order of
+checks is fixed so nothing is trusted early: size first (cheap), then the signature over the raw bytes, then
+the headers and the JSON. Only a delivery that passed all of them is stored, and the 2xx goes out only after
+its row is committed; anything else gets a 4xx in the one error shape and stores nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from hotdash.clock import Clock
+from hotdash.store.inbound.delivery import WebhookRejected
+from hotdash.store.inbound.registry import Receiver, Registry
+from hotdash.store.inbound.writer import GroupCommitWriter
+
+logger = logging.getLogger(__name__)
+
+
+class Acknowledged(BaseModel):
+    """The delivery is committed (`stored`), or was already (`duplicate`: a redelivery, stored once)."""
+
+    status: str = Field(description="stored or duplicate")
+    delivery_id: str
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """Return the body, refusing with 413 as soon as it is known to exceed `limit` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> WebhookRejected:
+    return WebhookRejected(
+        413,
+        "payload_too_large",
+        f"The webhook body is larger than the {limit} bytes HotDash accepts (HOTDASH_WEBHOOK_MAX_BYTES).",
+        {"limit_bytes": limit},
+    )
+
+
+def check_json_object(body: bytes) -> None:
+    """Refuse a body that is not one complete JSON object (truncated, not UTF-8, an array, ...)."""
+    try:
+        # Decoded first: json.loads on bytes would guess UTF-16 or UTF-32 from the first bytes.
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise WebhookRejected(400, "invalid_encoding", "The webhook body is not UTF-8 text.") from error
+    try:
+        parsed: Any = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise WebhookRejected(
+            400,
+            "invalid_json",
+            f"The webhook body is not valid JSON ({error.msg} at character {error.pos}); "
+            "it may have been cut off.",
+            {"position": error.pos},
+        ) from error
+    if not isinstance(parsed, dict):
+        raise WebhookRejected(
+            400, "not_an_object", f"The webhook body must be a JSON object, not {type(parsed).__name__}."
+        )
+
+
+def _route(receiver: Receiver) -> Any:
+    async def receive(request: Request) -> Acknowledged:
+        limit: int = request.app.state.settings.webhook_max_bytes
+        clock: Clock = request.app.state.clock
+        writer: GroupCommitWriter = request.app.state.inbound_writer
+        body = await read_limited(request, limit)
+        delivery = receiver.read(headers=request.headers, body=body, received_at=clock.now())
+        check_json_object(body)
+        try:
+            stored = await writer.store(delivery)
+        except Exception as error:
+            raise WebhookRejected(
+                503,
+                "not_stored",
+                "The delivery could not be stored just now and was not acknowledged; send it again.",
+            ) from error
+        return Acknowledged(status="stored" if stored else "duplicate", delivery_id=delivery.delivery_id)
+
+    receive.__name__ = f"receive_{receiver.source}_webhook"
+    receive.__doc__ = f"Receive one {receiver.source} webhook delivery, authenticated by its signature."
+    return receive
+
+
+def router_for(registry: Registry) -> APIRouter:
+    """Return a router with `POST /webhooks/<source>` for every registered receiver."""
+    router = APIRouter(tags=["webhooks"])
+    for source, receiver in registry.receivers.items():
+        router.add_api_route(
+            f"/webhooks/{source}",
+            _route(receiver),
+            methods=["POST"],
+            summary=f"Receive a {source} webhook",
+            responses={
+                400: {"description": "missing headers, truncated or invalid JSON"},
+                401: {"description": "unsigned or forged"},
+                413: {"description": "body too large"},
+                503: {"description": "not stored: send again"},
+            },
+        )
+    return router

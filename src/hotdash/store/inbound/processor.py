@@ -1,0 +1,167 @@
+"""Drain stored deliveries oldest first through each source's handler; record every outcome on the row.
+
+Each delivery is mapped inside its own SAVEPOINT, so one that fails is rolled back alone and marked `failed`
+with its error while the rest of the batch commits. A failed delivery is never dropped: it is tried again by
+later drains until it has had `max_attempts`, and `retry_failed` puts it back in line after a fix.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotdash.clock import Clock
+from hotdash.store.inbound.registry import Registry
+from hotdash.store.models.ingest import InboundEvent
+
+logger = logging.getLogger(__name__)
+
+MAX_ERROR = 2000
+
+
+@dataclass
+class DrainResult:
+    """How many deliveries one drain took and what became of them."""
+
+    processed: int = 0
+    ignored: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.processed + self.ignored + self.failed
+
+
+class InboundProcessor:
+    """Map pending deliveries in batches of `batch_size`, one transaction per batch."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        registry: Registry,
+        clock: Clock,
+        *,
+        batch_size: int = 200,
+        max_attempts: int = 3,
+    ) -> None:
+        self._factory = factory
+        self._registry = registry
+        self._clock = clock
+        self._batch_size = batch_size
+        self._max_attempts = max_attempts
+        # The thread and a CLI run could drain at once; within one process, one drain at a time.
+        self._lock = threading.Lock()
+
+    def drain(self, *, limit: int | None = None) -> DrainResult:
+        """Process pending deliveries oldest first, then earlier failures once each; return the counts."""
+        result = DrainResult()
+        with self._lock:
+            last_id = 0
+            while limit is None or result.total < limit:
+                size = self._batch_size if limit is None else min(self._batch_size, limit - result.total)
+                taken, last_id = self._batch(result, size, after=last_id)
+                if taken == 0:
+                    break
+        return result
+
+    def _batch(self, result: DrainResult, size: int, *, after: int) -> tuple[int, int]:
+        table = InboundEvent
+        retryable = (table.status == "failed") & (table.attempts < self._max_attempts)
+        query = (
+            select(table)
+            .where(or_(table.status == "pending", retryable), table.id > after)
+            .order_by(table.id)
+            .limit(size)
+        )
+        with self._factory() as session:
+            events = list(session.scalars(query))
+            for event in events:
+                self._one(session, event, result)
+            session.commit()
+        return len(events), (events[-1].id if events else after)
+
+    def _one(self, session: Session, event: InboundEvent, result: DrainResult) -> None:
+        handler = self._registry.handlers.get(event.source)
+        event.attempts += 1
+        try:
+            if handler is None:
+                raise LookupError(f"no processor is registered for source {event.source!r}")
+            with session.begin_nested():
+                outcome = handler.process(session=session, event=event)
+        except Exception as error:
+            event.status = "failed"
+            event.error = f"{type(error).__name__}: {error}"[:MAX_ERROR]
+            event.processed_at = None
+            result.failed += 1
+            logger.warning("inbound %s delivery %s failed: %s", event.source, event.delivery_id, event.error)
+            return
+        event.status = outcome.status
+        event.processed_at = self._clock.now()
+        if outcome.status == "ignored":
+            event.error = outcome.message or f"topic {event.topic!r} is not mapped by HotDash; kept as received"
+            result.ignored += 1
+        elif outcome.status == "failed":
+            event.error = (outcome.message or "some records were refused")[:MAX_ERROR]
+            event.processed_at = None
+            result.failed += 1
+        else:
+            event.error = None
+            result.processed += 1
+
+    def retry_failed(self, *, source: str | None = None) -> int:
+        """Put failed deliveries back in line with a fresh count of attempts; return how many."""
+        statement = (
+            update(InboundEvent)
+            .where(InboundEvent.status == "failed")
+            .values(status="pending", attempts=0)
+        )
+        if source is not None:
+            statement = statement.where(InboundEvent.source == source)
+        with self._factory() as session:
+            count = session.execute(statement).rowcount  # type: ignore[attr-defined]
+            session.commit()
+        return int(count or 0)
+
+
+class ProcessorThread:
+    """Runs `drain` in the background whenever `wake` is called, and every `interval` seconds regardless."""
+
+    def __init__(self, processor: InboundProcessor, *, interval: float = 5.0) -> None:
+        self._processor = processor
+        self._interval = interval
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        """Ask for a drain soon (safe from any thread)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the thread."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="inbound-processor", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the current batch and stop."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                self._processor.drain()
+            except Exception:  # the database may be away for a moment; the next wake tries again
+                logger.exception("inbound processor drain failed")

@@ -1,0 +1,117 @@
+"""POST /webhooks/shopify over real HTTP: what is refused stores nothing, what is accepted is stored once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from hotdash.store.models.ingest import InboundEvent
+from tests.store.inbound.conftest import SECRET, LiveServer, shopify_headers
+
+ORDER = json.dumps({"id": 450789469, "name": "#1001", "updated_at": "2026-11-30T10:00:00Z"}).encode()
+
+
+def stored(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(InboundEvent)) or 0)
+
+
+def error_of(response: object) -> dict[str, object]:
+    body = response.json()  # type: ignore[attr-defined]
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    return body["error"]  # type: ignore[no-any-return]
+
+
+def test_a_signed_delivery_is_stored_before_it_is_acknowledged(live_server: LiveServer, engine: Engine) -> None:
+    response = live_server.send(ORDER, webhook_id="wh-1", topic="orders/create")
+    assert response.status_code == 200
+    assert response.json() == {"status": "stored", "delivery_id": "wh-1"}
+    with engine.connect() as connection:
+        row = connection.execute(select(InboundEvent.__table__)).one()
+    assert (row.source, row.delivery_id, row.topic, row.shop) == (
+        "shopify", "wh-1", "orders/create", "hotdash-test.myshopify.com",
+    )  # fmt: skip
+    assert row.payload == ORDER.decode()
+    assert row.status == "pending"
+
+
+def test_the_same_delivery_three_times_is_stored_once(live_server: LiveServer, engine: Engine) -> None:
+    answers = [live_server.send(ORDER, webhook_id="wh-again").json()["status"] for _ in range(3)]
+    assert answers == ["stored", "duplicate", "duplicate"]
+    assert stored(engine) == 1
+
+
+def test_unsigned_and_forged_deliveries_get_401_and_store_nothing(live_server: LiveServer, engine: Engine) -> None:
+    headers = shopify_headers(ORDER)
+    del headers["X-Shopify-Hmac-Sha256"]
+    unsigned = live_server.client.post("/webhooks/shopify", content=ORDER, headers=headers)
+    assert unsigned.status_code == 401
+    assert error_of(unsigned)["code"] == "unsigned"
+
+    forged = live_server.send(ORDER, secret="someone-elses-secret")
+    assert forged.status_code == 401
+    assert error_of(forged)["code"] == "bad_signature"
+
+    # A body changed after signing: the signature is of the original bytes.
+    headers = shopify_headers(ORDER)
+    tampered = live_server.client.post("/webhooks/shopify", content=ORDER.replace(b"1001", b"9999"), headers=headers)
+    assert tampered.status_code == 401
+    assert stored(engine) == 0
+    # Neither the secret nor the signature is echoed back.
+    for response in (unsigned, forged, tampered):
+        assert SECRET not in response.text
+        assert headers["X-Shopify-Hmac-Sha256"] not in response.text
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (ORDER[:-7], "invalid_json"),
+        (b"", "invalid_json"),
+        (b"[1, 2, 3]", "not_an_object"),
+        (b'"just a string"', "not_an_object"),
+        (b"\xff\xfe{}", "invalid_encoding"),
+    ],
+    ids=["truncated", "empty", "array", "string", "not-utf8"],
+)
+def test_signed_but_broken_bodies_get_400_and_store_nothing(
+    live_server: LiveServer, engine: Engine, body: bytes, code: str
+) -> None:
+    response = live_server.send(body)
+    assert response.status_code == 400
+    assert error_of(response)["code"] == code
+    assert stored(engine) == 0
+
+
+def test_missing_topic_or_webhook_id_is_a_400(live_server: LiveServer, engine: Engine) -> None:
+    headers = shopify_headers(ORDER)
+    del headers["X-Shopify-Webhook-Id"]
+    response = live_server.client.post("/webhooks/shopify", content=ORDER, headers=headers)
+    assert response.status_code == 400
+    assert error_of(response)["details"] == {"missing": ["X-Shopify-Webhook-Id"]}
+    assert stored(engine) == 0
+
+
+def test_a_huge_payload_gets_413_and_stores_nothing(live_server: LiveServer, engine: Engine) -> None:
+    huge = json.dumps({"id": 1, "note": "x" * (70 * 1024)}).encode()
+    response = live_server.send(huge)
+    assert response.status_code == 413
+    assert error_of(response)["code"] == "payload_too_large"
+
+    # Without a Content-Length (chunked), the limit still holds while reading.
+    def chunks() -> object:
+        for start in range(0, len(huge), 8192):
+            yield huge[start : start + 8192]
+
+    chunked = live_server.client.post("/webhooks/shopify", content=chunks(), headers=shopify_headers(huge))
+    assert chunked.status_code == 413
+    assert stored(engine) == 0
+
+
+def test_get_is_not_a_webhook(live_server: LiveServer) -> None:
+    response = live_server.client.get("/webhooks/shopify")
+    assert response.status_code == 405
+    assert error_of(response)["code"] == "method_not_allowed"
