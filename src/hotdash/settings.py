@@ -42,6 +42,13 @@ class Settings(BaseSettings):
             "POST /webhooks/shopify refuses every delivery until a secret is configured."
         ),
     )
+    chatwoot_webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "The secret Chatwoot shows for the HotDash webhook, which signs its deliveries "
+            "(X-Chatwoot-Signature). Empty: POST /webhooks/chatwoot refuses every delivery."
+        ),
+    )
     webhook_max_bytes: int = Field(
         default=3 * 1024 * 1024,
         description="Largest webhook body accepted, in bytes; larger deliveries get 413.",

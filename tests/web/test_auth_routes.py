@@ -19,6 +19,9 @@ from tests.web.conftest import ClientAs
 # (path, method) pairs anyone may use. Think twice before adding to this list.
 PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/healthz", "GET")}
 PUBLIC_MOUNTS = {"/static"}
+# Webhook receivers have no sign-in: the sender proves itself with a signature over the body instead, which
+# test_webhooks_authenticate_by_signature checks for each of them.
+WEBHOOKS = {("/webhooks/shopify", "POST"), ("/webhooks/chatwoot", "POST")}
 
 
 def concrete(path: str) -> str:
@@ -37,7 +40,7 @@ def protected_requests(app: FastAPI) -> list[tuple[str, str]]:
             continue
         assert route.methods, f"{path} answers no HTTP method: what kind of route is it?"
         for method in sorted(route.methods - {"HEAD"}):
-            if (path, method) not in PUBLIC:
+            if (path, method) not in PUBLIC | WEBHOOKS:
                 requests.append((method, path))
     return requests
 
@@ -85,6 +88,21 @@ def unprotected(app: FastAPI, credentials: str = "none") -> list[str]:
 @pytest.mark.parametrize("credentials", ["none", "stale cookie", "bogus token"])
 def test_every_other_route_needs_a_signed_in_user(app: FastAPI, credentials: str) -> None:
     assert unprotected(app, credentials) == []
+
+
+def test_webhooks_authenticate_by_signature(app: FastAPI, anon_client: TestClient) -> None:
+    served = {
+        (route.path, method)
+        for route in iter_route_contexts(app.routes)
+        if route.path.startswith("/webhooks/")
+        for method in route.methods or ()
+    }
+    assert served == WEBHOOKS, "a webhook route was added or removed: list it in WEBHOOKS and check it here"
+    for path, method in sorted(WEBHOOKS):
+        # Unsigned (and, in the test app, with no secret configured): refused before anything is read.
+        response = anon_client.request(method, path, content=b'{"event": "x"}')
+        assert response.status_code == 401, path
+        assert set(response.json()["error"]) == {"code", "message", "details"}
 
 
 def test_a_route_added_without_sign_in_is_caught(app: FastAPI) -> None:
