@@ -49,6 +49,12 @@ def test_first_agent_reply_gives_the_first_response_time() -> None:
     assert ticket["priority"] == "high"
 
 
+def test_the_assigned_agent_comes_with_the_ticket() -> None:
+    batch = map_webhook(load("chatwoot", "message_created_outgoing.json"))
+    assert batch["team_members"] == [{"external_id": "21", "name": "Sam Agent"}]
+    assert "team_members" not in map_webhook(load("chatwoot", "conversation_created.json"))
+
+
 def test_a_customer_threat_in_a_message_raises_the_regulatory_flag() -> None:
     ticket = one("message_created_incoming_threat.json")
     assert ticket["regulatory_threat"] is True

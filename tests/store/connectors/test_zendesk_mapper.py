@@ -107,6 +107,14 @@ def test_vocabulary_tags_category_and_csat(cursor_page: dict[str, dict[str, obje
     assert (wismo["csat"], damaged["csat"], refund["csat"]) == (5, 1, None)  # good, bad, offered
 
 
+def test_side_loaded_agents_become_team_members_and_end_users_do_not() -> None:
+    batch = map_tickets_page(load("zendesk", "incremental_cursor_page.json"))
+    assert batch["team_members"] == [
+        {"external_id": "7001", "name": "Sam Agent", "email": "sam@acme.example"}
+    ]
+    assert "team_members" not in map_tickets_page(shared("zendesk", "tickets_page.json"))
+
+
 def test_links_to_order_and_customer(cursor_page: dict[str, dict[str, object]]) -> None:
     wismo, refund = cursor_page["5001"], cursor_page["5002"]
     assert wismo["order_number"] == "#1042"  # from the subject

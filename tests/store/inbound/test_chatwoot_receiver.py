@@ -6,20 +6,25 @@ published formats), signed the way Chatwoot signs: HMAC-SHA256 of "{timestamp}.{
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Engine, func, select
 
 from hotdash.app import create_app
+from hotdash.db.session import session_factory
 from hotdash.settings import Settings
 from hotdash.store.connectors.chatwoot.signature import sign
+from hotdash.store.models import Order, TeamMember, Ticket
 from hotdash.store.models.ingest import InboundEvent
-from tests.store.connectors.helpers import FIXTURES
+from tests.store.connectors.helpers import FIXTURES, seed_shop
 from tests.store.inbound.conftest import run_server
 
 SECRET = "cw-webhook-secret-5b2e"
@@ -41,6 +46,7 @@ def chatwoot_headers(
 @dataclass
 class Chatwoot:
     client: httpx.Client
+    app: FastAPI
 
     def send(self, body: bytes, **kwargs: object) -> httpx.Response:
         return self.client.post("/webhooks/chatwoot", content=body, headers=chatwoot_headers(body, **kwargs))  # type: ignore[arg-type]
@@ -53,9 +59,10 @@ def chatwoot(engine: Engine) -> Iterator[Chatwoot]:
         chatwoot_webhook_secret=SECRET,  # type: ignore[arg-type]
         inbound_processor=False,
     )
-    url, stop = run_server(create_app(settings))
+    app = create_app(settings)
+    url, stop = run_server(app)
     with httpx.Client(base_url=url, timeout=10) as client:
-        yield Chatwoot(client)
+        yield Chatwoot(client, app)
     stop()
 
 
@@ -121,3 +128,64 @@ def test_a_signed_but_truncated_body_gets_400(chatwoot: Chatwoot, engine: Engine
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_json"
     assert count(engine) == 0
+
+
+CONVERSATION = [
+    "conversation_created.json",
+    "message_created_outgoing.json",
+    "message_created_incoming_threat.json",
+    "conversation_status_changed.json",
+    "conversation_updated_labels.json",
+    "message_updated_csat.json",
+]
+
+
+def test_a_conversation_told_by_its_webhooks_becomes_one_ticket(chatwoot: Chatwoot, engine: Engine) -> None:
+    with session_factory(engine)() as session:
+        seed_shop(session)
+    for number, name in enumerate(CONVERSATION):
+        response = chatwoot.send((FIXTURES / "chatwoot" / name).read_bytes(), delivery=f"conv-412-{number}")
+        assert response.status_code == 200
+    drained = chatwoot.app.state.inbound_processor.drain()
+    assert (drained.processed, drained.failed) == (6, 0)
+    with session_factory(engine)() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.source == "chatwoot")).one()
+        order = session.scalars(select(Order).where(Order.number == "#1042")).one()
+        agent = session.scalars(select(TeamMember).where(TeamMember.source == "chatwoot")).one()
+        assert ticket.external_id == "412"
+        assert (ticket.status, ticket.priority, ticket.channel) == ("solved", "high", "chat")
+        assert (ticket.order_id, ticket.customer_id) == (order.id, order.customer_id)
+        assert (ticket.assignee_id, agent.external_id, agent.name) == (agent.id, "21", "Sam Agent")
+        assert ticket.category == "wismo"
+        assert ticket.tags == "where_is_my_order,vip,followed_up"
+        assert ticket.first_response_at == datetime(2025, 12, 1, 8, 52, 30, tzinfo=UTC)
+        assert ticket.resolved_at == datetime.fromtimestamp(1764586800.75, UTC)
+        assert ticket.csat == 4
+        # The BBB message raised the flag; the events after it, which did not repeat it, left it raised.
+        assert (ticket.regulatory_threat, ticket.legal_threat, ticket.is_escalated) == (True, False, True)
+
+
+def test_a_later_agent_reply_does_not_move_the_first_response(chatwoot: Chatwoot, engine: Engine) -> None:
+    with session_factory(engine)() as session:
+        seed_shop(session)
+    first = json.loads((FIXTURES / "chatwoot" / "message_created_outgoing.json").read_bytes())
+    # An older Chatwoot without first_reply_created_at: each reply carries only its own time.
+    del first["conversation"]["first_reply_created_at"]
+    later = json.loads(json.dumps(first))
+    later["id"], later["created_at"] = 9200, "2025-12-01T10:00:00.000Z"
+    later["conversation"]["updated_at"] = 1764583200.0
+    for number, body in enumerate((first, later)):
+        assert chatwoot.send(json.dumps(body).encode(), delivery=f"reply-{number}").status_code == 200
+        chatwoot.app.state.inbound_processor.drain()
+    with session_factory(engine)() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.source == "chatwoot")).one()
+        assert ticket.first_response_at == datetime(2025, 12, 1, 8, 52, 30, tzinfo=UTC)
+        assert ticket.updated_at == datetime.fromtimestamp(1764583200.0, UTC)
+
+
+def test_an_event_hotdash_does_not_map_is_kept_and_ignored(chatwoot: Chatwoot, engine: Engine) -> None:
+    body = json.dumps({"event": "contact_created", "id": 5, "account": {"id": 3}}).encode()
+    assert chatwoot.send(body, delivery="contact-5").status_code == 200
+    assert chatwoot.app.state.inbound_processor.drain().ignored == 1
+    (row,) = rows(engine)
+    assert (row.status, row.topic) == ("ignored", "contact_created")

@@ -58,17 +58,36 @@ def map_webhook(payload: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Return the canonical batch for one webhook delivery."""
     event = payload.get("event")
     if event in CONVERSATION_EVENTS:
-        return {"tickets": [map_conversation(payload, event=str(event))]}
+        return _with_agents([map_conversation(payload, event=str(event))], [payload])
     if event in MESSAGE_EVENTS:
         record = map_message(payload)
-        return {"tickets": [record] if record else []}
+        return _with_agents([record] if record else [], [payload.get("conversation") or {}] if record else [])
     raise UnsupportedEvent(f"Chatwoot event {event!r} is not mapped")
+
+
+def _with_agents(
+    tickets: list[dict[str, Any]], conversations: list[Mapping[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Return the batch of these tickets and the agents assigned to them (see connectors.agents)."""
+    agents: dict[str, dict[str, Any]] = {}
+    for conversation in conversations:
+        assignee = (conversation.get("meta") or {}).get("assignee") or {}
+        if assignee.get("id") is not None and assignee.get("type", "user") == "user":
+            agent: dict[str, Any] = {"external_id": str(assignee["id"])}
+            agent["name"] = str(assignee.get("name") or assignee.get("available_name") or assignee["id"])[
+                :200
+            ]
+            if assignee.get("email"):
+                agent["email"] = str(assignee["email"]).strip().lower()
+            agents[agent["external_id"]] = agent
+    return {"team_members": list(agents.values()), "tickets": tickets} if agents else {"tickets": tickets}
 
 
 def map_conversations_page(page: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Return the canonical batch for one page of the conversations API."""
     data = page.get("data") or {}
-    return {"tickets": [map_conversation(c) for c in data.get("payload") or [] if isinstance(c, Mapping)]}
+    conversations = [c for c in data.get("payload") or [] if isinstance(c, Mapping)]
+    return _with_agents([map_conversation(c) for c in conversations], conversations)
 
 
 def conversation_id(conversation: Mapping[str, Any]) -> str:
@@ -119,7 +138,7 @@ def map_conversation(conversation: Mapping[str, Any], *, event: str | None = Non
     if sender.get("email"):
         record["customer_email"] = str(sender["email"]).strip().lower()
     assignee = meta.get("assignee") or {}
-    if assignee.get("id") is not None:
+    if assignee.get("id") is not None and assignee.get("type", "user") == "user":
         record["assignee_external_id"] = str(assignee["id"])
     elif "assignee" in meta:
         record["assignee_external_id"] = None

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotdash.store.connectors.agents import complete_agents
 from hotdash.store.connectors.chatwoot import signature
 from hotdash.store.connectors.chatwoot.mapper import UnsupportedEvent, map_webhook
 from hotdash.store.inbound.delivery import Delivery, WebhookRejected
@@ -169,6 +170,7 @@ class ChatwootHandler:
         if not batch["tickets"]:
             return Handled("ignored", "a private note: nothing for the ticket")
         store = store_for_account(session)
+        batch = complete_agents(session, store_id=store.id, source=SOURCE, batch=batch, now=event.received_at)
         keep_earliest_first_response(session, store_id=store.id, source=SOURCE, records=batch["tickets"])
         upsert = self._upsert or _core_upsert()
         result = upsert(session=session, store_id=store.id, source=SOURCE, batch=batch)

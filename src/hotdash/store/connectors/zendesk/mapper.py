@@ -55,6 +55,7 @@ DEFAULT_CHANNEL = (
     "web"  # api, sample_ticket, rule, closed_ticket, ...: the customer did not write in by phone
 )
 SOLVED = {"solved", "closed"}
+AGENT_ROLES = {"agent", "admin"}  # side-loaded users who can be assignees; end-users are customers
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,21 @@ def map_tickets_page(
         map_ticket(t, users=users, metrics=metrics.get(t.get("id")) or t.get("metric_set"), options=opts)
         for t in page.get("tickets") or []
     ]
-    return {"tickets": tickets}
+    agents = [map_agent(u) for u in users.values() if u.get("role") in AGENT_ROLES]
+    return {"team_members": agents, "tickets": tickets} if agents else {"tickets": tickets}
+
+
+def map_agent(user: Mapping[str, Any]) -> dict[str, Any]:
+    """Return what Zendesk knows of an agent as a team member (hours and role come from HotDash)."""
+    record: dict[str, Any] = {
+        "external_id": str(user["id"]),
+        "name": str(user.get("name") or user["id"])[:200],
+    }
+    if user.get("email"):
+        record["email"] = str(user["email"]).strip().lower()
+    if isinstance(user.get("active"), bool):
+        record["is_active"] = user["active"]
+    return record
 
 
 def map_ticket(
