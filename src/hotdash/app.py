@@ -24,6 +24,8 @@ from hotdash.store.connectors import webhook_registry
 from hotdash.store.inbound import api as inbound_api
 from hotdash.store.inbound.processor import InboundProcessor, ProcessorThread
 from hotdash.store.inbound.writer import GroupCommitWriter
+from hotdash.store.sources import api as sources_api
+from hotdash.store.sources import pages as sources_pages
 from hotdash.tiles import api as tiles_api
 from hotdash.tiles import thresholds_api
 from hotdash.web import dashboard, docs, pages, records
@@ -128,4 +130,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles_api.router, dependencies=signed_in)
     app.include_router(thresholds_api.router, dependencies=signed_in)
     app.include_router(thresholds_api.pages_router, dependencies=signed_in)
+    app.include_router(sources_api.router, dependencies=signed_in)
+    app.include_router(sources_pages.router, dependencies=signed_in)
     return app

@@ -18,9 +18,11 @@ from hotdash.db import migrate
 from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
 from hotdash.settings import Settings, get_settings
 from hotdash.store import cli as store_cli
+from hotdash.store.connectors.shopify import sync_cli as shopify_sync_cli
 from hotdash.store.demo.cli import run_demo
 from hotdash.store.demo.service import DemoRefusedError
 from hotdash.store.inbound import cli as inbound_cli
+from hotdash.store.sources import cli as sources_cli
 from hotdash.tiles import cli as tiles_cli
 
 logger = logging.getLogger("hotdash.serve")
@@ -36,7 +38,15 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(auth_cli.users_app, name="users")
 app.add_typer(auth_cli.tokens_app, name="tokens")
 app.add_typer(inbound_cli.app, name="ingest")
+app.add_typer(sources_cli.sources_app, name="sources")
 app.command(name="info")(store_cli.info)
+
+# `hotdash sync <source kind>`: one command per connector that pulls from an API.
+sync_app = typer.Typer(
+    name="sync", help="Pull new and changed records from a source's API.", no_args_is_help=True
+)
+sync_app.command("shopify")(shopify_sync_cli.shopify)
+app.add_typer(sync_app, name="sync")
 app.command(name="tiles")(tiles_cli.tiles)
 
 

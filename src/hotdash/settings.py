@@ -67,6 +67,18 @@ class Settings(BaseSettings):
             "`hotdash ingest process` instead."
         ),
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Key(s) that encrypt the sources' stored secrets: Fernet keys separated by commas, newest first "
+            "(older ones only decrypt, for key rotation). Unset means the key file var/secret.key, created "
+            "once with 0600 permissions. `hotdash sources new-key` prints a fresh key."
+        ),
+    )
+    secret_key_file: Path | None = Field(
+        default=None,
+        description="Where the key file is kept when HOTDASH_SECRET_KEY is unset [default: var/secret.key].",
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, creating the default SQLite directory when that is what is used."""
@@ -75,6 +87,10 @@ class Settings(BaseSettings):
         data_dir = default_data_dir()
         data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{data_dir / 'hotdash.db'}"
+
+    def resolved_secret_key_file(self) -> Path:
+        """Return where the sources' key file is (whether or not it exists yet)."""
+        return self.secret_key_file or default_data_dir() / "secret.key"
 
 
 @lru_cache(maxsize=1)

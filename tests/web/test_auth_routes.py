@@ -59,6 +59,15 @@ def test_the_app_has_the_routes_this_test_expects_to_check(app: FastAPI) -> None
     assert any(path.startswith("/partials/") for path in checked)
     assert {"/api/v1/thresholds", "/api/v1/thresholds/{key}", "/settings/thresholds", "/audit"} <= checked
     assert {"/api/v1/users", "/api/v1/tokens"} <= checked
+    assert {
+        "/api/v1/sources",
+        "/api/v1/sources/{key}",
+        "/api/v1/sources/{key}/secrets/{name}",
+        "/settings/sources",
+        "/settings/sources/{key}",
+        "/settings/sources/{key}/secret",
+        "/settings/sources/{key}/enabled",
+    } <= checked
 
 
 def unprotected(app: FastAPI, credentials: str = "none") -> list[str]:
@@ -130,5 +139,22 @@ def test_admin_routes_refuse_everyone_but_admins(app: FastAPI, client_as: Client
         csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/settings/thresholds").text)
         assert csrf is not None
         for method, path in admin_paths:
+            response = client.request(method, concrete(path), headers={"X-CSRF-Token": csrf.group(1)})
+            assert response.status_code == 403, f"{role} {method} {path}"
+
+
+def test_source_changes_refuse_everyone_but_admins(app: FastAPI, client_as: ClientAs) -> None:
+    # Reading a source's status is for everyone signed in; every change to a source is for admins only.
+    changes = [
+        (method, path)
+        for method, path in protected_requests(app)
+        if path.startswith(("/api/v1/sources", "/settings/sources")) and method != "GET"
+    ]
+    assert len(changes) >= 7
+    for role in (Role.viewer, Role.operator, Role.manager):
+        client = client_as(role)
+        csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/settings/sources").text)
+        assert csrf is not None
+        for method, path in changes:
             response = client.request(method, concrete(path), headers={"X-CSRF-Token": csrf.group(1)})
             assert response.status_code == 403, f"{role} {method} {path}"

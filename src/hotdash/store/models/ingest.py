@@ -29,10 +29,15 @@ class Source(IdMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     settings: Mapped[str] = mapped_column(Text, default="{}", doc="JSON of the non-secret settings")
     secret_ciphertext: Mapped[str | None] = mapped_column(Text, doc="encrypted JSON of the secrets")
+    secret_hints: Mapped[str] = mapped_column(
+        Text, default="{}", doc="JSON: each stored secret's name and its last 4 characters, to recognise it"
+    )
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     cursor: Mapped[str | None] = mapped_column(Text, doc="where the next incremental sync resumes")
     last_sync_started_at: Mapped[datetime | None]
     last_sync_finished_at: Mapped[datetime | None]
+    last_sync_status: Mapped[str | None] = mapped_column(String(16), doc="running, succeeded, failed")
+    last_sync_summary: Mapped[str | None] = mapped_column(Text, doc="what the last sync brought, in words")
     last_success_at: Mapped[datetime | None]
     last_record_at: Mapped[datetime | None] = mapped_column(doc="newest source-side update seen: the lag")
     last_error: Mapped[str | None] = mapped_column(Text)

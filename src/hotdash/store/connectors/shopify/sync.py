@@ -1,0 +1,362 @@
+"""`hotdash sync shopify`: an incremental pull of a shop's REST Admin API into the canonical tables.
+
+Resources are pulled in reference order (locations, products, customers, orders, then inventory levels at
+the locations seen), each sorted by `updated_at` ascending from the stored cursor (`updated_at_min`, which
+Shopify treats as inclusive). Every page is mapped, upserted and committed together with the new cursor, so
+a sync that fails halfway keeps every page it committed, and a rerun starts from the last committed page.
+The record at the cursor's boundary is fetched again and comes back "unchanged": the upserts are idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotdash.clock import Clock
+from hotdash.db.session import unit_of_work
+from hotdash.store.connectors.shopify.batch import MapContext
+from hotdash.store.connectors.shopify.client import API_VERSION, Page, ShopifyClient, ShopifyError, Sleep
+from hotdash.store.connectors.shopify.payloads import map_response
+from hotdash.store.connectors.shopify.values import PayloadError
+from hotdash.store.models import Store
+from hotdash.store.sources import service
+from hotdash.store.sources.crypto import SecretBox
+
+logger = logging.getLogger(__name__)
+
+CanonicalBatch = Mapping[str, Sequence[Mapping[str, Any]]]
+_SHOP = re.compile(r"[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)+")
+# Shopify accepts at most 50 location ids in one inventory_levels request.
+_LOCATIONS_PER_REQUEST = 50
+
+
+class FieldProblem(Protocol):
+    @property
+    def field(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+
+
+class RecordOutcome(Protocol):
+    @property
+    def entity(self) -> str: ...
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def errors(self) -> Sequence[FieldProblem]: ...
+
+
+class UpsertResult(Protocol):
+    @property
+    def records(self) -> Sequence[RecordOutcome]: ...
+
+
+class Upsert(Protocol):
+    def __call__(
+        self, *, session: Session, store_id: int, source: str, batch: CanonicalBatch
+    ) -> UpsertResult: ...
+
+
+class MapPage(Protocol):
+    def __call__(self, resource: str, records: Sequence[Mapping[str, Any]]) -> CanonicalBatch: ...
+
+
+OnPage = Callable[[str, int], None]
+
+
+@dataclass
+class ResponseMapper:
+    """Maps each REST page with the Shopify mappers, remembering which variant each inventory item stocks.
+
+    REST inventory levels name the inventory item only; the products pages of the same run say which variant
+    it belongs to (`variant.inventory_item_id`). An item not seen in this run falls back to the mappers' rule.
+    """
+
+    timezone: str = "UTC"
+    variant_of_item: dict[str, str] = field(default_factory=dict)
+    unmappable: list[str] = field(default_factory=list)
+
+    def __call__(self, resource: str, records: Sequence[Mapping[str, Any]]) -> CanonicalBatch:
+        if resource == "products":
+            for product in records:
+                for variant in product.get("variants") or []:
+                    if variant.get("inventory_item_id") and variant.get("id"):
+                        self.variant_of_item[str(variant["inventory_item_id"])] = str(variant["id"])
+        context = MapContext(default_timezone=self.timezone, variant_for_item=self.variant_of_item.get)
+        batch: dict[str, list[Mapping[str, Any]]] = {}
+        # One record at a time, so a payload the mappers cannot read is reported and the rest still land.
+        for record in records:
+            try:
+                mapped = map_response({resource: [record]}, context).batch
+            except PayloadError as exc:
+                self.unmappable.append(f"{resource} {record.get('id', '?')}: {exc}")
+                continue
+            for entity, rows in mapped.items():
+                batch.setdefault(entity, []).extend(rows)
+        return batch
+
+
+class SyncFailed(Exception):
+    """The sync stopped; the message (secrets scrubbed) is also stored as the source's last error."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One REST list the sync pulls."""
+
+    name: str
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    incremental: bool = True
+
+
+RESOURCES = (
+    # Locations have no updated_at_min filter and are few: they are read whole every time.
+    Resource("locations", "locations.json", incremental=False),
+    Resource("products", "products.json", {"status": "active,archived,draft"}),
+    Resource("customers", "customers.json"),
+    # Without status=any Shopify lists open orders only.
+    Resource("orders", "orders.json", {"status": "any"}),
+    Resource("inventory_levels", "inventory_levels.json"),
+)
+
+
+@dataclass
+class SyncReport:
+    """What a sync did."""
+
+    source: str
+    pages: int = 0
+    fetched: Counter[str] = field(default_factory=Counter)
+    outcomes: dict[str, Counter[str]] = field(default_factory=dict)
+    last_record_at: datetime | None = None
+    waited_seconds: float = 0.0
+    # A few of the records turned away (by the mappers or the core), with why, to show the operator.
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+
+    def note_problem(self, text: str) -> None:
+        """Count a record that was turned away; keep the first few descriptions."""
+        self.problem_count += 1
+        if len(self.problems) < 3:
+            self.problems.append(text)
+
+    def summary(self) -> str:
+        """Return the report in a line, as shown on the sources page."""
+        parts = [f"{resource} {count}" for resource, count in self.fetched.items()]
+        totals: Counter[str] = Counter()
+        for counter in self.outcomes.values():
+            totals.update(counter)
+        outcome_text = ", ".join(f"{n} {outcome}" for outcome, n in sorted(totals.items()) if n)
+        text = f"{self.pages} pages: " + (", ".join(parts) or "nothing new")
+        text += f" ({outcome_text})" if outcome_text else ""
+        if self.problem_count:
+            text += f"; {self.problem_count} turned away, e.g. " + "; ".join(self.problems)
+        return text
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else None
+
+
+def newest_update(records: Iterable[Mapping[str, Any]]) -> datetime | None:
+    """Return the newest `updated_at` of the payload records, or None."""
+    times = [moment for record in records if (moment := _parse_time(record.get("updated_at")))]
+    return max(times) if times else None
+
+
+def load_cursor(text: str | None) -> dict[str, str]:
+    """Return resource -> updated_at_min from a stored cursor (empty for none or an unreadable one)."""
+    if not text:
+        return {}
+    try:
+        loaded = json.loads(text)
+    except json.JSONDecodeError:
+        return {}
+    marks = loaded.get("updated_at_min", {}) if isinstance(loaded, dict) else {}
+    return {str(name): str(mark) for name, mark in marks.items() if isinstance(mark, str)}
+
+
+def dump_cursor(marks: Mapping[str, str]) -> str:
+    """Return the cursor to store for these per-resource marks."""
+    return json.dumps({"updated_at_min": dict(sorted(marks.items()))})
+
+
+def base_url_of(settings: Mapping[str, str]) -> str:
+    """Return the Admin API root from a source's settings (`api_url`, or `shop` and `api_version`)."""
+    if settings.get("api_url"):
+        return settings["api_url"].rstrip("/")
+    shop = settings.get("shop", "").strip().lower().removeprefix("https://").rstrip("/")
+    if not _SHOP.fullmatch(shop):
+        raise SyncFailed(
+            "The source has no valid `shop` setting (e.g. northwind.myshopify.com). Set it with "
+            "`hotdash sources add` or the sources page."
+        )
+    return f"https://{shop}/admin/api/{settings.get('api_version') or API_VERSION}"
+
+
+@dataclass
+class ShopifySync:
+    """One run of the sync for one source; `run()` does it."""
+
+    factory: sessionmaker[Session]
+    key: str
+    box: SecretBox
+    clock: Clock
+    upsert: Upsert
+    map_page: MapPage | None = None
+    full: bool = False
+    page_size: int = 250
+    sleep: Sleep = time.sleep
+    on_page: OnPage | None = None
+    environ: Mapping[str, str] | None = None
+    report: SyncReport = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.report = SyncReport(source=self.key)
+
+    def run(self) -> SyncReport:
+        """Pull every resource, committing page by page; SyncFailed (recorded on the source) if it stops."""
+        with unit_of_work(self.factory) as session:
+            config = service.load_config(session=session, key=self.key, box=self.box, environ=self.environ)
+            service.record_sync_started(session=session, key=self.key, now=self.clock.now())
+            store = session.get(Store, config.store_id) if config.store_id is not None else None
+            if self.map_page is None:
+                self.map_page = ResponseMapper(timezone=store.timezone if store else "UTC")
+        try:
+            client = self._client(config)
+            with client:
+                marks = {} if self.full else load_cursor(config.cursor)
+                location_ids: list[str] = []
+                for resource in RESOURCES:
+                    for page in self._pages(client, resource, marks, location_ids):
+                        self._commit(config, resource, page, marks)
+                        if resource.name == "locations":
+                            location_ids += [str(record["id"]) for record in page.records if "id" in record]
+                self.report.waited_seconds = client.waited
+        except (Exception, KeyboardInterrupt) as exc:
+            # Interrupted too: the page in flight is rolled back, the committed ones and their cursor stay.
+            self._fail(config, exc)
+        with unit_of_work(self.factory) as session:
+            service.record_sync_succeeded(
+                session=session,
+                key=self.key,
+                now=self.clock.now(),
+                cursor=dump_cursor(marks),
+                last_record_at=self.report.last_record_at,
+                summary=self.report.summary(),
+            )
+        return self.report
+
+    def _client(self, config: service.SourceConfig) -> ShopifyClient:
+        if config.kind != "shopify":
+            raise SyncFailed(f"Source {config.key!r} is a {config.kind} source, not a Shopify one.")
+        if not config.is_enabled:
+            raise SyncFailed(f"Source {config.key!r} is disabled; enable it to sync.")
+        if config.store_id is None:
+            raise SyncFailed(
+                f"Source {config.key!r} has no store; set the store it feeds on the sources page or with "
+                "`hotdash sources add --store-id`."
+            )
+        token = config.secrets.get("access_token")
+        if not token:
+            raise SyncFailed(
+                f"Source {config.key!r} has no access_token secret. Set it with "
+                f"`hotdash sources set-secret {config.key} access_token`, or in the environment as "
+                f"{service.env_prefix(config.key)}ACCESS_TOKEN."
+            )
+        return ShopifyClient(base_url=base_url_of(config.settings), access_token=token, sleep=self.sleep)
+
+    def _pages(
+        self, client: ShopifyClient, resource: Resource, marks: Mapping[str, str], location_ids: list[str]
+    ) -> Iterator[Page]:
+        params = {"limit": str(self.page_size), **resource.params}
+        if resource.incremental:
+            params["order"] = "updated_at asc"
+            if resource.name in marks:
+                params["updated_at_min"] = marks[resource.name]
+        if resource.name != "inventory_levels":
+            yield from client.pages(resource.path, params)
+            return
+        params.pop("order")  # inventory_levels takes no order parameter
+        for start in range(0, len(location_ids), _LOCATIONS_PER_REQUEST):
+            chunk = location_ids[start : start + _LOCATIONS_PER_REQUEST]
+            yield from client.pages(resource.path, {**params, "location_ids": ",".join(chunk)})
+
+    def _commit(
+        self, config: service.SourceConfig, resource: Resource, page: Page, marks: dict[str, str]
+    ) -> None:
+        newest = newest_update(page.records)
+        mark = marks.get(resource.name)
+        # Pages come sorted by updated_at, so the newest of a committed page is a safe place to resume.
+        if (
+            resource.incremental
+            and newest is not None
+            and (mark is None or newest > (_parse_time(mark) or newest))
+        ):
+            mark = newest.isoformat()
+        assert config.store_id is not None
+        with unit_of_work(self.factory) as session:
+            if page.records:
+                assert self.map_page is not None
+                batch = self.map_page(resource.name, page.records)
+                if isinstance(self.map_page, ResponseMapper):
+                    for problem in self.map_page.unmappable:
+                        self.report.note_problem(problem[:300])
+                    self.map_page.unmappable.clear()
+                result = self.upsert(session=session, store_id=config.store_id, source=self.key, batch=batch)
+                for record in result.records:
+                    self.report.outcomes.setdefault(record.entity, Counter())[record.outcome] += 1
+                    if record.outcome == "rejected":
+                        reasons = ", ".join(f"{e.field or 'record'}: {e.message}" for e in record.errors)
+                        self.report.note_problem(f"{record.entity} {record.external_id}: {reasons}"[:300])
+            next_marks = {**marks, resource.name: mark} if mark else dict(marks)
+            service.record_sync_progress(
+                session=session, key=self.key, cursor=dump_cursor(next_marks), last_record_at=newest
+            )
+        # Only now, after the commit, does the run move on from this page.
+        marks.clear()
+        marks.update(next_marks)
+        self.report.pages += 1
+        self.report.fetched[resource.name] += len(page.records)
+        if newest is not None and (self.report.last_record_at is None or newest > self.report.last_record_at):
+            self.report.last_record_at = newest
+        if self.on_page is not None:
+            self.on_page(resource.name, len(page.records))
+
+    def _fail(self, config: service.SourceConfig, exc: BaseException) -> None:
+        if isinstance(exc, ShopifyError | SyncFailed):
+            message = str(exc)
+        elif isinstance(exc, KeyboardInterrupt):
+            message = "The sync was interrupted; run it again to resume from the last committed page."
+        else:
+            message = f"The sync stopped on an unexpected {type(exc).__name__}: {exc}"
+            # The traceback helps whoever fixes the bug; it goes through the same scrubbing as the message.
+            logger.error("%s", config.scrub("".join(traceback.format_exception(exc))))
+        with unit_of_work(self.factory) as session:
+            stored = service.record_sync_failed(
+                session=session,
+                key=self.key,
+                now=self.clock.now(),
+                error=message,
+                secrets=config.secrets.values(),
+            )
+        raise SyncFailed(stored) from None
