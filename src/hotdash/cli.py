@@ -19,6 +19,7 @@ from hotdash.db.session import engine_from_settings, session_factory, unit_of_wo
 from hotdash.settings import Settings, get_settings
 from hotdash.store import cli as store_cli
 from hotdash.store.connectors.shopify import sync_cli as shopify_sync_cli
+from hotdash.store.connectors.zendesk import sync_cli as zendesk_sync_cli
 from hotdash.store.demo.cli import run_demo
 from hotdash.store.demo.service import DemoRefusedError
 from hotdash.store.inbound import cli as inbound_cli
@@ -46,6 +47,7 @@ sync_app = typer.Typer(
     name="sync", help="Pull new and changed records from a source's API.", no_args_is_help=True
 )
 sync_app.command("shopify")(shopify_sync_cli.shopify)
+sync_app.command("zendesk")(zendesk_sync_cli.zendesk)
 app.add_typer(sync_app, name="sync")
 app.command(name="tiles")(tiles_cli.tiles)
 
