@@ -26,9 +26,10 @@ from hotdash.store.inbound.processor import InboundProcessor, ProcessorThread
 from hotdash.store.inbound.writer import GroupCommitWriter
 from hotdash.store.sources import api as sources_api
 from hotdash.store.sources import pages as sources_pages
+from hotdash.store.ingest import api as ingest_api
 from hotdash.tiles import api as tiles_api
 from hotdash.tiles import thresholds_api
-from hotdash.web import dashboard, docs, pages, records
+from hotdash.web import dashboard, docs, imports, pages, records
 from hotdash.web.deps import require_current_schema
 from hotdash.web.errors import ErrorResponse, install_error_handlers
 from hotdash.web.templating import STATIC_DIR, make_templates
@@ -132,4 +133,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(thresholds_api.pages_router, dependencies=signed_in)
     app.include_router(sources_api.router, dependencies=signed_in)
     app.include_router(sources_pages.router, dependencies=signed_in)
+    app.include_router(ingest_api.router, dependencies=signed_in)
+    app.include_router(imports.router, dependencies=signed_in)
     return app

@@ -24,6 +24,7 @@ from hotdash.store.demo.cli import run_demo
 from hotdash.store.demo.service import DemoRefusedError
 from hotdash.store.inbound import cli as inbound_cli
 from hotdash.store.sources import cli as sources_cli
+from hotdash.store.ingest import cli as ingest_cli
 from hotdash.tiles import cli as tiles_cli
 
 logger = logging.getLogger("hotdash.serve")
@@ -50,6 +51,7 @@ sync_app.command("shopify")(shopify_sync_cli.shopify)
 sync_app.command("zendesk")(zendesk_sync_cli.zendesk)
 app.add_typer(sync_app, name="sync")
 app.command(name="tiles")(tiles_cli.tiles)
+app.command(name="import")(ingest_cli.import_file)
 
 
 def ensure_schema(settings: Settings) -> None:

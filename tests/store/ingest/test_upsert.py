@@ -127,7 +127,8 @@ def test_an_older_update_never_overwrites_a_newer_one(session: Session, store_id
 @pytest.mark.parametrize(
     ("change", "field", "reason"),
     [
-        ({"total": "45.00"}, "total", "instance of Decimal"),
+        ({"total": "45.00"}, "total", "must be a Decimal or an int, not str"),
+        ({"total": 45.0}, "total", "not float"),
         ({"quantity": True}, "quantity", "valid integer"),
         ({"quantity": -1}, "quantity", "greater than or equal to 0"),
         ({"colour": "red"}, "colour", "unknown field"),

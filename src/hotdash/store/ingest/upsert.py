@@ -70,6 +70,16 @@ def _message(error: Any) -> str:
     return text.removeprefix("Value error, ")
 
 
+def field_errors(invalid: ValidationError) -> list[FieldError]:
+    """Turn pydantic's errors into one FieldError per problem, named by the record's field."""
+    errors = []
+    for error in invalid.errors(include_url=False):
+        where = ".".join(str(part) for part in error["loc"])
+        reason = "unknown field" if error["type"] == "extra_forbidden" else _message(error)
+        errors.append(FieldError(where, reason))
+    return errors
+
+
 def validate_record(entity: str, raw: Any) -> tuple[dict[str, Any], list[FieldError]]:
     """Return the fields a record sends, as validated values, or the reasons it is not a valid record."""
     if not isinstance(raw, Mapping):
@@ -79,11 +89,7 @@ def validate_record(entity: str, raw: Any) -> tuple[dict[str, Any], list[FieldEr
     try:
         model = patch_model(entity).model_validate(clean)
     except ValidationError as invalid:
-        for error in invalid.errors(include_url=False):
-            where = ".".join(str(part) for part in error["loc"])
-            reason = "unknown field" if error["type"] == "extra_forbidden" else _message(error)
-            errors.append(FieldError(where, reason))
-        return {}, errors
+        return {}, errors + field_errors(invalid)
     if "external_id" not in model.model_fields_set or model.external_id is None:  # type: ignore[attr-defined]
         errors.append(FieldError("external_id", "required: the record's id in its source"))
     values = {name: getattr(model, name) for name in model.model_fields_set}
