@@ -213,3 +213,14 @@ def test_a_record_that_cannot_be_read_is_reported_and_the_others_still_land(
     summary = source_row(factory).last_sync_summary or ""
     assert "1 turned away, e.g. customers None:" in summary
     assert source_row(factory).last_sync_status == "succeeded"
+
+
+def test_a_key_that_no_longer_opens_the_secrets_fails_the_sync_with_what_to_do(
+    factory: sessionmaker[Session], shop: ReplayShop
+) -> None:
+    with pytest.raises(SyncFailed, match="rotate-key"):
+        sync(factory, SecretBox.from_text(new_key())).run()
+    source = source_row(factory)
+    assert source.last_sync_status == "failed"
+    assert "cannot be decrypted" in (source.last_error or "")
+    assert shop.seen == []

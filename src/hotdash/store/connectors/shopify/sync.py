@@ -30,7 +30,7 @@ from hotdash.store.connectors.shopify.payloads import map_response
 from hotdash.store.connectors.shopify.values import PayloadError
 from hotdash.store.models import Store
 from hotdash.store.sources import service
-from hotdash.store.sources.crypto import SecretBox
+from hotdash.store.sources.crypto import SecretBox, SecretKeyError
 
 logger = logging.getLogger(__name__)
 
@@ -235,12 +235,7 @@ class ShopifySync:
 
     def run(self) -> SyncReport:
         """Pull every resource, committing page by page; SyncFailed (recorded on the source) if it stops."""
-        with unit_of_work(self.factory) as session:
-            config = service.load_config(session=session, key=self.key, box=self.box, environ=self.environ)
-            service.record_sync_started(session=session, key=self.key, now=self.clock.now())
-            store = session.get(Store, config.store_id) if config.store_id is not None else None
-            if self.map_page is None:
-                self.map_page = ResponseMapper(timezone=store.timezone if store else "UTC")
+        config = self._start()
         try:
             client = self._client(config)
             with client:
@@ -265,6 +260,28 @@ class ShopifySync:
                 summary=self.report.summary(),
             )
         return self.report
+
+    def _start(self) -> service.SourceConfig:
+        unreadable: str | None = None
+        with unit_of_work(self.factory) as session:
+            try:
+                config = service.load_config(
+                    session=session, key=self.key, box=self.box, environ=self.environ
+                )
+            except SecretKeyError as exc:
+                unreadable = str(exc)
+            else:
+                service.record_sync_started(session=session, key=self.key, now=self.clock.now())
+                store = session.get(Store, config.store_id) if config.store_id is not None else None
+                if self.map_page is None:
+                    self.map_page = ResponseMapper(timezone=store.timezone if store else "UTC")
+        if unreadable is not None:
+            with unit_of_work(self.factory) as session:
+                service.record_sync_failed(
+                    session=session, key=self.key, now=self.clock.now(), error=unreadable
+                )
+            raise SyncFailed(unreadable)
+        return config
 
     def _client(self, config: service.SourceConfig) -> ShopifyClient:
         if config.kind != "shopify":
