@@ -1,5 +1,8 @@
 """Every route of the app needs a signed-in user, except the sign-in page, the health check and static files.
 
+Webhook routes are the other exception: their senders (Shopify, ...) cannot sign in, so they authenticate by
+the delivery's signature instead; `test_webhook_routes_refuse_unsigned_deliveries` checks each of them.
+
 The route list is read from the app itself, so a route added later without the sign-in dependency fails here.
 """
 
@@ -19,9 +22,8 @@ from tests.web.conftest import ClientAs
 # (path, method) pairs anyone may use. Think twice before adding to this list.
 PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/healthz", "GET")}
 PUBLIC_MOUNTS = {"/static"}
-# Webhook receivers have no sign-in: the sender proves itself with a signature over the body instead, which
-# test_webhooks_authenticate_by_signature checks for each of them.
-WEBHOOKS = {("/webhooks/shopify", "POST"), ("/webhooks/chatwoot", "POST")}
+# Authenticated by signature, not by sign-in.
+SIGNED_WEBHOOKS = {("/webhooks/shopify", "POST"), ("/webhooks/chatwoot", "POST")}
 
 
 def concrete(path: str) -> str:
@@ -40,7 +42,7 @@ def protected_requests(app: FastAPI) -> list[tuple[str, str]]:
             continue
         assert route.methods, f"{path} answers no HTTP method: what kind of route is it?"
         for method in sorted(route.methods - {"HEAD"}):
-            if (path, method) not in PUBLIC | WEBHOOKS:
+            if (path, method) not in PUBLIC | SIGNED_WEBHOOKS:
                 requests.append((method, path))
     return requests
 
@@ -101,19 +103,26 @@ def test_every_other_route_needs_a_signed_in_user(app: FastAPI, credentials: str
     assert unprotected(app, credentials) == []
 
 
-def test_webhooks_authenticate_by_signature(app: FastAPI, anon_client: TestClient) -> None:
+def test_webhook_routes_refuse_unsigned_deliveries(app: FastAPI, client: TestClient) -> None:
     served = {
         (route.path, method)
         for route in iter_route_contexts(app.routes)
         if route.path.startswith("/webhooks/")
-        for method in route.methods or ()
+        for method in (route.methods or set())
     }
-    assert served == WEBHOOKS, "a webhook route was added or removed: list it in WEBHOOKS and check it here"
-    for path, method in sorted(WEBHOOKS):
-        # Unsigned (and, in the test app, with no secret configured): refused before anything is read.
-        response = anon_client.request(method, path, content=b'{"event": "x"}')
-        assert response.status_code == 401, path
-        assert set(response.json()["error"]) == {"code", "message", "details"}
+    assert served == SIGNED_WEBHOOKS
+    body = b'{"id": 1}'
+    # Even a signed-in person's session does not stand in for the signature.
+    for path, method in sorted(SIGNED_WEBHOOKS):
+        for sender in (client, TestClient(app)):
+            response = sender.request(
+                method,
+                path,
+                content=body,
+                headers={"X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": "1"},
+            )
+            assert response.status_code == 401, f"{method} {path}"
+            assert response.json()["error"]["code"] in {"unsigned", "webhook_secret_not_configured", "bad_signature"}
 
 
 def test_a_route_added_without_sign_in_is_caught(app: FastAPI) -> None:

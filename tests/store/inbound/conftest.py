@@ -1,4 +1,4 @@
-"""A real HotDash server on a loopback port (uvicorn in a thread), and signed Shopify deliveries to send it."""
+"""A real HotDash server on a loopback port (uvicorn in a thread), and signed Shopify deliveries for it."""
 
 from __future__ import annotations
 

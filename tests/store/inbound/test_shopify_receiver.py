@@ -25,15 +25,20 @@ def error_of(response: object) -> dict[str, object]:
     return body["error"]  # type: ignore[no-any-return]
 
 
-def test_a_signed_delivery_is_stored_before_it_is_acknowledged(live_server: LiveServer, engine: Engine) -> None:
+def test_a_signed_delivery_is_stored_before_it_is_acknowledged(
+    live_server: LiveServer, engine: Engine
+) -> None:
     response = live_server.send(ORDER, webhook_id="wh-1", topic="orders/create")
     assert response.status_code == 200
     assert response.json() == {"status": "stored", "delivery_id": "wh-1"}
     with engine.connect() as connection:
         row = connection.execute(select(InboundEvent.__table__)).one()
     assert (row.source, row.delivery_id, row.topic, row.shop) == (
-        "shopify", "wh-1", "orders/create", "hotdash-test.myshopify.com",
-    )  # fmt: skip
+        "shopify",
+        "wh-1",
+        "orders/create",
+        "hotdash-test.myshopify.com",
+    )
     assert row.payload == ORDER.decode()
     assert row.status == "pending"
 
@@ -44,7 +49,9 @@ def test_the_same_delivery_three_times_is_stored_once(live_server: LiveServer, e
     assert stored(engine) == 1
 
 
-def test_unsigned_and_forged_deliveries_get_401_and_store_nothing(live_server: LiveServer, engine: Engine) -> None:
+def test_unsigned_and_forged_deliveries_get_401_and_store_nothing(
+    live_server: LiveServer, engine: Engine
+) -> None:
     headers = shopify_headers(ORDER)
     del headers["X-Shopify-Hmac-Sha256"]
     unsigned = live_server.client.post("/webhooks/shopify", content=ORDER, headers=headers)
@@ -57,7 +64,9 @@ def test_unsigned_and_forged_deliveries_get_401_and_store_nothing(live_server: L
 
     # A body changed after signing: the signature is of the original bytes.
     headers = shopify_headers(ORDER)
-    tampered = live_server.client.post("/webhooks/shopify", content=ORDER.replace(b"1001", b"9999"), headers=headers)
+    tampered = live_server.client.post(
+        "/webhooks/shopify", content=ORDER.replace(b"1001", b"9999"), headers=headers
+    )
     assert tampered.status_code == 401
     assert stored(engine) == 0
     # Neither the secret nor the signature is echoed back.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,14 +22,16 @@ from hotdash.store.models.ingest import InboundEvent
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
-def delivery(delivery_id: str, topic: str = "things/update", body: object = None, source: str = "ledger") -> Delivery:
+def delivery(
+    delivery_id: str, topic: str = "things/update", body: object = None, source: str = "ledger"
+) -> Delivery:
     payload = json.dumps(body if body is not None else {"id": delivery_id})
     return Delivery(source, delivery_id, topic, "shop.example", payload, NOW)
 
 
 @dataclass
 class Ledger:
-    """A source that records what it was given, in order: fails on `{"fail": true}`, ignores topic `x/ignored`."""
+    """A source that records what it was given: fails on `{"fail": true}`, ignores topic `x/ignored`."""
 
     source: str = "ledger"
     seen: list[str] = field(default_factory=list)
@@ -118,3 +121,31 @@ def test_a_delivery_of_a_source_without_a_handler_fails_visibly(engine: Engine) 
     (row,) = rows(engine)
     assert row.status == "failed"
     assert "no processor is registered for source 'nobody'" in (row.error or "")
+
+
+@dataclass
+class BrittleBatches(Ledger):
+    """Maps runs at once, but a run containing a poisoned delivery blows up as a whole."""
+
+    runs: list[int] = field(default_factory=list)
+
+    def process_many(self, *, session: Session, events: Sequence[InboundEvent]) -> list[Handled]:
+        if any(json.loads(event.payload).get("fail") for event in events):
+            raise RuntimeError("the run could not be written")
+        self.runs.append(len(events))
+        return [self.process(session=session, event=event) for event in events]
+
+
+def test_a_run_that_fails_as_a_whole_is_mapped_one_by_one(engine: Engine) -> None:
+    writer = GroupCommitWriter(engine)
+    for item in [delivery("a"), delivery("b", body={"fail": True}), delivery("c"), delivery("d")]:
+        writer.submit(item).result(10)
+    writer.stop()
+    handler = BrittleBatches()
+    registry = Registry()
+    registry.add(handler=handler)
+    result = InboundProcessor(session_factory(engine), registry, FrozenClock(NOW)).drain()
+    assert (result.processed, result.failed) == (3, 1)
+    assert handler.seen == ["a", "c", "d"]
+    assert handler.runs == []  # the run raised, so nothing of it was kept twice
+    assert {row.delivery_id: row.attempts for row in rows(engine)} == {"a": 1, "b": 1, "c": 1, "d": 1}

@@ -18,7 +18,9 @@ from hotdash.store.connectors import webhook_registry
 from hotdash.store.inbound.processor import InboundProcessor
 from hotdash.store.models.ingest import InboundEvent
 
-app = typer.Typer(help="Webhook deliveries: map them into the model, see and retry failures.", no_args_is_help=True)
+app = typer.Typer(
+    help="Webhook deliveries: map them into the model, see and retry failures.", no_args_is_help=True
+)
 console = Console()
 
 
@@ -50,15 +52,22 @@ def process(
 
 
 @app.command()
-def retry(source: Annotated[str | None, typer.Option(help="Only this source, e.g. shopify.")] = None) -> None:
+def retry(
+    source: Annotated[str | None, typer.Option(help="Only this source, e.g. shopify.")] = None,
+    include_ignored: Annotated[
+        bool, typer.Option(help="Also deliveries of topics that were not mapped (after adding a mapper).")
+    ] = False,
+) -> None:
     """Put failed deliveries back in line, then map them."""
     processor, engine = _processor()
     try:
-        count = processor.retry_failed(source=source)
+        count = processor.retry_failed(source=source, include_ignored=include_ignored)
         result = processor.drain()
     finally:
         engine.dispose()
-    console.print(f"requeued {count}; processed {result.processed}, ignored {result.ignored}, failed {result.failed}")
+    console.print(
+        f"requeued {count}; processed {result.processed}, ignored {result.ignored}, failed {result.failed}"
+    )
     if result.failed:
         raise typer.Exit(code=3)
 
@@ -66,7 +75,7 @@ def retry(source: Annotated[str | None, typer.Option(help="Only this source, e.g
 @app.command()
 def status() -> None:
     """Show how many deliveries are in each state, and the latest failures with their errors."""
-    processor, engine = _processor()
+    _, engine = _processor()
     try:
         with engine.connect() as connection:
             counts = connection.execute(
@@ -87,4 +96,6 @@ def status() -> None:
         table.add_row(source, state, str(count))
     console.print(table)
     for source, delivery_id, topic, error in failures:
-        console.print(f"[red]failed[/red] {escape(source)} {escape(delivery_id)} {escape(topic)}: {escape(error or '')}")
+        console.print(
+            f"[red]failed[/red] {escape(source)} {escape(delivery_id)} {escape(topic)}: {escape(error or '')}"
+        )

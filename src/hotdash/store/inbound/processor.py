@@ -1,8 +1,11 @@
 """Drain stored deliveries oldest first through each source's handler; record every outcome on the row.
 
-Each delivery is mapped inside its own SAVEPOINT, so one that fails is rolled back alone and marked `failed`
-with its error while the rest of the batch commits. A failed delivery is never dropped: it is tried again by
-later drains until it has had `max_attempts`, and `retry_failed` puts it back in line after a fix.
+A handler that can (`BatchHandler`) maps a run of deliveries into one canonical batch and writes it with one
+`upsert_batch`, which is what makes draining thousands of deliveries fast; it reports each delivery's outcome
+from its own records. Otherwise, or if the whole run raises, each delivery is mapped inside its own SAVEPOINT,
+so one that fails is rolled back alone and marked `failed` with its error while the rest commits. A failed
+delivery is never dropped: later drains try it again until it has had `max_attempts`, and `retry_failed`
+puts it back in line after a fix.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotdash.clock import Clock
-from hotdash.store.inbound.registry import Registry
+from hotdash.store.inbound.registry import BatchHandler, Handled, Registry
 from hotdash.store.models.ingest import InboundEvent
 
 logger = logging.getLogger(__name__)
@@ -34,6 +37,17 @@ class DrainResult:
     @property
     def total(self) -> int:
         return self.processed + self.ignored + self.failed
+
+
+def _runs_by_source(events: list[InboundEvent]) -> list[list[InboundEvent]]:
+    """Split events (in id order) into runs of consecutive events of one source, keeping the order."""
+    runs: list[list[InboundEvent]] = []
+    for event in events:
+        if runs and runs[-1][0].source == event.source:
+            runs[-1].append(event)
+        else:
+            runs.append([event])
+    return runs
 
 
 class InboundProcessor:
@@ -79,10 +93,30 @@ class InboundProcessor:
         )
         with self._factory() as session:
             events = list(session.scalars(query))
-            for event in events:
-                self._one(session, event, result)
+            for run in _runs_by_source(events):
+                self._run(session, run, result)
             session.commit()
         return len(events), (events[-1].id if events else after)
+
+    def _run(self, session: Session, events: list[InboundEvent], result: DrainResult) -> None:
+        """Map consecutive deliveries of one source: all at once when the handler can, else one by one."""
+        handler = self._registry.handlers.get(events[0].source)
+        if isinstance(handler, BatchHandler) and len(events) > 1:
+            try:
+                with session.begin_nested():
+                    outcomes = handler.process_many(session=session, events=events)
+            except Exception:
+                # Something no single record explains: find the delivery at fault by mapping them singly.
+                logger.exception(
+                    "inbound %s batch failed; mapping its deliveries one by one", events[0].source
+                )
+            else:
+                for event, outcome in zip(events, outcomes, strict=True):
+                    event.attempts += 1
+                    self._record(event, outcome, result)
+                return
+        for event in events:
+            self._one(session, event, result)
 
     def _one(self, session: Session, event: InboundEvent, result: DrainResult) -> None:
         handler = self._registry.handlers.get(event.source)
@@ -93,31 +127,33 @@ class InboundProcessor:
             with session.begin_nested():
                 outcome = handler.process(session=session, event=event)
         except Exception as error:
-            event.status = "failed"
-            event.error = f"{type(error).__name__}: {error}"[:MAX_ERROR]
-            event.processed_at = None
-            result.failed += 1
-            logger.warning("inbound %s delivery %s failed: %s", event.source, event.delivery_id, event.error)
-            return
+            outcome = Handled("failed", f"{type(error).__name__}: {error}")
+        self._record(event, outcome, result)
+
+    def _record(self, event: InboundEvent, outcome: Handled, result: DrainResult) -> None:
         event.status = outcome.status
         event.processed_at = self._clock.now()
         if outcome.status == "ignored":
-            event.error = outcome.message or f"topic {event.topic!r} is not mapped by HotDash; kept as received"
+            event.error = (
+                outcome.message or f"topic {event.topic!r} is not mapped by HotDash; kept as received"
+            )
             result.ignored += 1
         elif outcome.status == "failed":
             event.error = (outcome.message or "some records were refused")[:MAX_ERROR]
             event.processed_at = None
             result.failed += 1
+            logger.warning("inbound %s delivery %s failed: %s", event.source, event.delivery_id, event.error)
         else:
             event.error = None
             result.processed += 1
 
-    def retry_failed(self, *, source: str | None = None) -> int:
-        """Put failed deliveries back in line with a fresh count of attempts; return how many."""
+    def retry_failed(self, *, source: str | None = None, include_ignored: bool = False) -> int:
+        """Put failed (and, if asked, ignored) deliveries back in line; return how many."""
+        states = ["failed", "ignored"] if include_ignored else ["failed"]
         statement = (
             update(InboundEvent)
-            .where(InboundEvent.status == "failed")
-            .values(status="pending", attempts=0)
+            .where(InboundEvent.status.in_(states))
+            .values(status="pending", attempts=0, error=None)
         )
         if source is not None:
             statement = statement.where(InboundEvent.source == source)

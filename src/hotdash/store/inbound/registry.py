@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,7 @@ class Handled:
     """What a handler did with a delivery.
 
     processed: mapped and written. ignored: a topic the source does not map; the row is kept as received.
-    failed: written in part (what the core accepted stays) but some records were refused; `message` says which.
+    failed: written in part (what the core accepted stays), some records refused; `message` says which.
     """
 
     status: Literal["processed", "ignored", "failed"]
@@ -51,6 +51,21 @@ class Handler(Protocol):
     source: str
 
     def process(self, *, session: Session, event: InboundEvent) -> Handled: ...
+
+
+@runtime_checkable
+class BatchHandler(Protocol):
+    """A handler that can also map several deliveries at once, returning one outcome per delivery, in order.
+
+    Deliveries are given oldest first; a later update of the same record must win over an earlier one, as
+    when they are processed one by one. Raising rolls back the whole run, which is then mapped one by one.
+    """
+
+    source: str
+
+    def process(self, *, session: Session, event: InboundEvent) -> Handled: ...
+
+    def process_many(self, *, session: Session, events: Sequence[InboundEvent]) -> list[Handled]: ...
 
 
 @dataclass

@@ -35,7 +35,7 @@ class _Pending:
 
 
 class GroupCommitWriter:
-    """Store deliveries durably in `inbound_events`; `max_batch=1` gives one commit per delivery (the baseline).
+    """Store deliveries durably in `inbound_events`; `max_batch=1` commits each delivery alone (the baseline).
 
     `submit` returns a future that resolves to True (stored now) or False (already stored: a redelivery) once
     the transaction holding the row has committed, or raises if it could not be committed.
@@ -108,7 +108,9 @@ class GroupCommitWriter:
             rows.setdefault(key, pending.delivery.row())
         try:
             with self._engine.begin() as connection:
-                stored_keys = insert_new(connection, _TABLE, list(rows.values()), key=("source", "delivery_id"))
+                stored_keys = insert_new(
+                    connection, _TABLE, list(rows.values()), key=("source", "delivery_id")
+                )
         except Exception as error:
             # Nothing of this batch is committed: every waiting request answers 503 and the sender retries.
             logger.exception("could not commit %d inbound deliveries", len(batch))

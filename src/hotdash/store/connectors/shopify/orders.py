@@ -70,7 +70,7 @@ def _location(order: Payload, fulfillments: list[Payload]) -> str | None:
         found = v.ref_id(order, name)
         if found:
             return found
-    # An online order names no location; the one its first fulfillment shipped from is the one that fulfils it.
+    # An online order names no location; the one its first fulfillment shipped from fulfils it.
     for fulfillment in fulfillments:
         found = v.ref_id(fulfillment, "location")
         if found:

@@ -1,4 +1,4 @@
-"""Shopify webhooks: the signature check and headers (receiver) and the mapping of stored deliveries (handler).
+"""Shopify webhooks: the signature and headers (receiver), and the mapping of stored deliveries (handler).
 
 Shopify signs each delivery with the app's client secret: `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256
 of the raw body. The check runs over the bytes exactly as received, compares in constant time, and neither
@@ -12,8 +12,9 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,6 +23,8 @@ from hotdash.store.connectors.shopify.batch import CanonicalBatch, MapContext
 from hotdash.store.connectors.shopify.payloads import UnknownTopic, map_webhook
 from hotdash.store.inbound.delivery import Delivery, WebhookRejected
 from hotdash.store.inbound.registry import IGNORED, PROCESSED, Handled
+from hotdash.store.ingest.results import RecordResult
+from hotdash.store.ingest.upsert import upsert_batch
 from hotdash.store.models.catalog import Store
 from hotdash.store.models.ingest import InboundEvent
 
@@ -86,9 +89,12 @@ class ShopifyReceiver:
             raise WebhookRejected(
                 400, "missing_headers", f"The delivery lacks {', '.join(missing)}.", {"missing": missing}
             )
-        assert topic is not None and delivery_id is not None
+        assert topic is not None
+        assert delivery_id is not None
         if len(delivery_id) > MAX_HEADER or len(topic) > 64 or (shop is not None and len(shop) > 255):
-            raise WebhookRejected(400, "header_too_long", "A X-Shopify-* header is longer than Shopify sends.")
+            raise WebhookRejected(
+                400, "header_too_long", "A X-Shopify-* header is longer than Shopify sends."
+            )
         return Delivery(
             source=SOURCE,
             delivery_id=delivery_id,
@@ -118,41 +124,65 @@ def store_for_shop(session: Session, shop: str | None) -> Store:
     raise NoStoreForShop(f"no store has the domain {shop!r}; set the store's domain to the shop's")
 
 
-Upsert = Callable[..., object]
+def _refusals(rejected: Sequence[RecordResult]) -> Handled:
+    reasons = "; ".join(
+        f"{r.entity} {r.external_id}: " + ", ".join(f"{e.field or 'record'} {e.message}" for e in r.errors)
+        for r in rejected[:5]
+    )
+    return Handled("failed", f"{len(rejected)} record(s) refused: {reasons}")
 
 
 class ShopifyHandler:
-    """Maps a stored Shopify delivery and writes it with the ingest core's `upsert_batch`."""
+    """Maps stored Shopify deliveries and writes them with the ingest core's `upsert_batch`."""
 
     source = SOURCE
 
-    def __init__(self, upsert: Upsert | None = None) -> None:
-        self._upsert = upsert
-
     def batch_for(self, event: InboundEvent, store: Store) -> CanonicalBatch:
         """Map the delivery's body for its topic (UnknownTopic when HotDash does not map it)."""
-        return map_webhook(event.topic, json.loads(event.payload), MapContext(default_timezone=store.timezone))
+        return map_webhook(
+            event.topic, json.loads(event.payload), MapContext(default_timezone=store.timezone)
+        )
 
     def process(self, *, session: Session, event: InboundEvent) -> Handled:
-        """Map and upsert one delivery: ignored for an unmapped topic, failed (naming them) if records are refused."""
-        store = store_for_shop(session, event.shop)
-        try:
-            batch = self.batch_for(event, store)
-        except UnknownTopic:
-            return IGNORED
-        upsert = self._upsert or _core_upsert()
-        result = upsert(session=session, store_id=store.id, source=SOURCE, batch=batch)
-        rejected = getattr(result, "rejected", [])
-        if rejected:
-            reasons = "; ".join(
-                f"{r.entity} {r.external_id}: " + ", ".join(f"{e.field or 'record'} {e.message}" for e in r.errors)
-                for r in rejected[:5]
-            )
-            return Handled("failed", f"{len(rejected)} record(s) refused: {reasons}")
-        return PROCESSED
+        """Map and upsert one delivery: ignored for an unmapped topic, failed if records are refused."""
+        return self.process_many(session=session, events=[event])[0]
 
+    def process_many(self, *, session: Session, events: Sequence[InboundEvent]) -> list[Handled]:
+        """Map deliveries oldest first into one batch per store and upsert each batch once.
 
-def _core_upsert() -> Upsert:
-    from hotdash.store.ingest.upsert import upsert_batch
-
-    return upsert_batch
+        The core applies repeated external ids in order, so a later delivery's version of a record wins as if
+        the deliveries had been written one by one, and a refund may refer to an order in the same run.
+        """
+        outcomes: list[Handled | None] = [None] * len(events)
+        stores: dict[str | None, Store] = {}
+        # Per store: the merged batch, and for each record (entity, index) the delivery it came from.
+        merged: dict[int, dict[str, list[Mapping[str, Any]]]] = {}
+        owners: dict[int, dict[tuple[str, int], int]] = {}
+        for position, event in enumerate(events):
+            try:
+                if event.shop not in stores:
+                    stores[event.shop] = store_for_shop(session, event.shop)
+                store = stores[event.shop]
+                batch = self.batch_for(event, store)
+            except UnknownTopic:
+                outcomes[position] = IGNORED
+                continue
+            except Exception as error:  # a body that cannot be mapped fails alone and writes nothing
+                outcomes[position] = Handled("failed", f"{type(error).__name__}: {error}")
+                continue
+            records = merged.setdefault(store.id, {})
+            owner = owners.setdefault(store.id, {})
+            for entity, entity_records in batch.items():
+                bucket = records.setdefault(entity, [])
+                for item in entity_records:
+                    owner[(entity, len(bucket))] = position
+                    bucket.append(item)
+        for store_id, batch in merged.items():
+            result = upsert_batch(session=session, store_id=store_id, source=SOURCE, batch=batch)
+            refused: dict[int, list[RecordResult]] = {}
+            for rejected in result.rejected:
+                refused.setdefault(owners[store_id][(rejected.entity, rejected.index)], []).append(rejected)
+            for position in set(owners[store_id].values()):
+                outcomes[position] = _refusals(refused[position]) if position in refused else PROCESSED
+        # A delivery whose body held no record at all (e.g. an inventory item without a cost) is processed.
+        return [outcome or PROCESSED for outcome in outcomes]
