@@ -18,13 +18,14 @@ from hotdash.db import migrate
 from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
 from hotdash.settings import Settings, get_settings
 from hotdash.store import cli as store_cli
+from hotdash.store.connectors import analytics_cli
 from hotdash.store.connectors.shopify import sync_cli as shopify_sync_cli
 from hotdash.store.connectors.zendesk import sync_cli as zendesk_sync_cli
 from hotdash.store.demo.cli import run_demo
 from hotdash.store.demo.service import DemoRefusedError
 from hotdash.store.inbound import cli as inbound_cli
-from hotdash.store.sources import cli as sources_cli
 from hotdash.store.ingest import cli as ingest_cli
+from hotdash.store.sources import cli as sources_cli
 from hotdash.tiles import cli as tiles_cli
 
 logger = logging.getLogger("hotdash.serve")
@@ -52,6 +53,7 @@ sync_app.command("zendesk")(zendesk_sync_cli.zendesk)
 app.add_typer(sync_app, name="sync")
 app.command(name="tiles")(tiles_cli.tiles)
 app.command(name="import")(ingest_cli.import_file)
+app.command(name="import-analytics")(analytics_cli.import_analytics)
 
 
 def ensure_schema(settings: Settings) -> None:
