@@ -24,9 +24,9 @@ from hotdash.store.connectors import webhook_registry
 from hotdash.store.inbound import api as inbound_api
 from hotdash.store.inbound.processor import InboundProcessor, ProcessorThread
 from hotdash.store.inbound.writer import GroupCommitWriter
+from hotdash.store.ingest import api as ingest_api
 from hotdash.store.sources import api as sources_api
 from hotdash.store.sources import pages as sources_pages
-from hotdash.store.ingest import api as ingest_api
 from hotdash.tiles import api as tiles_api
 from hotdash.tiles import thresholds_api
 from hotdash.web import dashboard, docs, imports, pages, records
