@@ -104,21 +104,25 @@ class NoStoreForAccount(LookupError):
     """A delivery HotDash cannot place in a store."""
 
 
-def store_for_account(session: Session) -> Store:
-    """Return the store of Chatwoot tickets: an enabled chatwoot source's store, else the only store."""
-    configured = session.scalars(
-        select(Store)
+def target_for_account(session: Session) -> tuple[Store, str]:
+    """Return the store and source key of Chatwoot tickets: a chatwoot source's, else the only store's.
+
+    With a configured source its key is the tickets' `source`, the same one `hotdash sync chatwoot` writes, so
+    a webhook and the pull update the same ticket; without one, the key is "chatwoot".
+    """
+    configured = session.execute(
+        select(Store, Source.key)
         .join(Source, Source.store_id == Store.id)
         .where(Source.kind == SOURCE, Source.is_enabled.is_(True))
         .order_by(Source.id)
         .limit(1)
     ).first()
     if configured is not None:
-        return configured
+        return configured[0], configured[1]
     if session.scalar(select(func.count()).select_from(Store)) == 1:
         only = session.scalars(select(Store)).first()
         assert only is not None
-        return only
+        return only, SOURCE
     raise NoStoreForAccount(
         "several stores and no chatwoot source names one; add a chatwoot source with its store"
     )
@@ -169,11 +173,11 @@ class ChatwootHandler:
             return IGNORED
         if not batch["tickets"]:
             return Handled("ignored", "a private note: nothing for the ticket")
-        store = store_for_account(session)
-        batch = complete_agents(session, store_id=store.id, source=SOURCE, batch=batch, now=event.received_at)
-        keep_earliest_first_response(session, store_id=store.id, source=SOURCE, records=batch["tickets"])
+        store, key = target_for_account(session)
+        batch = complete_agents(session, store_id=store.id, source=key, batch=batch, now=event.received_at)
+        keep_earliest_first_response(session, store_id=store.id, source=key, records=batch["tickets"])
         upsert = self._upsert or _core_upsert()
-        result = upsert(session=session, store_id=store.id, source=SOURCE, batch=batch)
+        result = upsert(session=session, store_id=store.id, source=key, batch=batch)
         rejected = getattr(result, "rejected", [])
         if rejected:
             reasons = "; ".join(
