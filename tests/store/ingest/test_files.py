@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotdash.store.ingest.files.formats import FileProblem
+from hotdash.store.ingest.files.formats import FileProblem, guess_format
 from hotdash.store.ingest.files.service import FileImport, ImportSummary
 from hotdash.store.models import Customer, ImportRun
 
@@ -200,3 +200,17 @@ def test_large_files_are_written_in_chunks(session: Session) -> None:
 
     assert chunks == [3, 3, 3, 1]
     assert summary.inserted == 10
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"external_id": "C1"}\n{"external_id": "C2"}\n', "ndjson"),
+        ('{"external_id": "C1"}\n', "ndjson"),
+        ('{"customers": [\n  {"external_id": "C1"}\n]}\n', "json"),
+        ('[{"external_id": "C1"}]', "json"),
+        ("external_id,name\nC1,Ada\n", "csv"),
+    ],
+)
+def test_the_format_of_a_file_without_an_extension_is_read_from_its_content(text: str, expected: str) -> None:
+    assert guess_format("upload", text) == expected

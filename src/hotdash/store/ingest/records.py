@@ -38,9 +38,17 @@ INT32 = 2**31 - 1
 
 
 def _no_nul(value: str) -> str:
-    # PostgreSQL cannot store NUL in text; refusing it here keeps one bad value from failing the whole batch.
+    # Neither database can store NUL or a lone surrogate (JSON's "\ud800"); refusing them here keeps one bad
+    # value from failing the whole batch.
     if "\x00" in value:
         raise ValueError("contains a NUL character")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                "contains a character that is not valid Unicode text (a lone surrogate)"
+            ) from None
     return value
 
 
@@ -67,6 +75,15 @@ def _decimal(places: int, digits: int, low: int | None = None, high: int | None 
     limit = Decimal(10) ** (digits - places)
 
     def check(value: Any, info: ValidationInfo) -> Decimal:
+        if type(value) is Decimal and value.is_finite() and value.adjusted() < digits - places:
+            # The common case, kept short: this runs for every amount of every record.
+            rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+            if (
+                -limit < rounded < limit
+                and (low is None or low <= rounded)
+                and (high is None or rounded <= high)
+            ):
+                return rounded
         if isinstance(value, bool):
             raise ValueError("must be a number, not a boolean")
         if isinstance(value, int) or (info.mode == "json" and isinstance(value, float | str)):
