@@ -34,7 +34,11 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A transaction that reads and then writes must take SQLite's write lock at BEGIN: upgrading a read
+    # transaction fails at once with "database is locked" when another connection committed in between
+    # (busy_timeout cannot help there). `writing_session_factory` asks for that.
+    immediate = connection.get_execution_options().get("sqlite_begin_immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -55,6 +59,15 @@ def engine_from_settings(settings: Settings) -> Engine:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Return a session factory bound to `engine`; objects stay readable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def writing_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return a session factory for background jobs that read then write while other connections commit.
+
+    On SQLite each transaction begins IMMEDIATE (holding the write lock from the start, so it waits for
+    others instead of failing); PostgreSQL ignores the option.
+    """
+    return sessionmaker(bind=engine.execution_options(sqlite_begin_immediate=True), expire_on_commit=False)
 
 
 @contextmanager

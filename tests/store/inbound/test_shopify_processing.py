@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotdash.app import create_app
 from hotdash.clock import FrozenClock
-from hotdash.db.session import session_factory
+from hotdash.db.session import writing_session_factory
 from hotdash.settings import Settings
 from hotdash.store.connectors import webhook_registry
 from hotdash.store.inbound.processor import InboundProcessor
@@ -58,7 +59,9 @@ def order(total: str, updated_at: str, **extra: Any) -> bytes:
 
 
 def drain(engine: Engine) -> Any:
-    processor = InboundProcessor(session_factory(engine), webhook_registry(Settings()), FrozenClock(NOW))
+    processor = InboundProcessor(
+        writing_session_factory(engine), webhook_registry(Settings()), FrozenClock(NOW)
+    )
     return processor.drain()
 
 
@@ -183,3 +186,42 @@ def test_a_refund_that_arrives_before_its_order_is_mapped_once_the_order_is_ther
     second = drain(engine)
     assert (second.processed, second.failed) == (2, 0)
     assert (events(engine)["r-1"].status, events(engine)["r-1"].attempts) == ("processed", 2)
+
+
+def test_mapping_in_the_background_while_a_burst_arrives_loses_and_repeats_nothing(engine: Engine) -> None:
+    add_store(engine)
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        shopify_webhook_secret=SECRET,  # type: ignore[arg-type]
+    )
+    url, stop = run_server(create_app(settings))
+
+    def send(share: int) -> None:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            for number in range(share, 600, 4):
+                body = json.dumps(
+                    {
+                        "id": 10_000 + number,
+                        "name": f"#{number}",
+                        "total_price": "9.00",
+                        "subtotal_price": "9.00",
+                        "currency": "EUR",
+                        "processed_at": "2026-11-30T09:00:00Z",
+                        "updated_at": "2026-11-30T09:00:00Z",
+                    }
+                ).encode()
+                response = client.post("/webhooks/shopify", content=body, headers=shopify_headers(body))
+                assert response.status_code == 200
+
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(send, range(4)))
+        deadline = time.monotonic() + 60
+        while any(event.status == "pending" for event in events(engine).values()):
+            assert time.monotonic() < deadline, "the background processor fell behind for a minute"
+            time.sleep(0.1)
+    finally:
+        stop()
+    found = events(engine).values()
+    assert {(event.status, event.attempts) for event in found} == {("processed", 1)}
+    assert len(found) == len(orders(engine)) == 600

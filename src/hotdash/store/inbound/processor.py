@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotdash.clock import Clock
@@ -105,6 +106,8 @@ class InboundProcessor:
             try:
                 with session.begin_nested():
                     outcomes = handler.process_many(session=session, events=events)
+            except OperationalError:
+                raise  # the database is away or busy, not a delivery at fault: roll back, drain again later
             except Exception:
                 # Something no single record explains: find the delivery at fault by mapping them singly.
                 logger.exception(
@@ -126,6 +129,8 @@ class InboundProcessor:
                 raise LookupError(f"no processor is registered for source {event.source!r}")
             with session.begin_nested():
                 outcome = handler.process(session=session, event=event)
+        except OperationalError:
+            raise
         except Exception as error:
             outcome = Handled("failed", f"{type(error).__name__}: {error}")
         self._record(event, outcome, result)
