@@ -41,8 +41,8 @@ app = typer.Typer(
 app.add_typer(db_cli.app, name="db")
 app.add_typer(auth_cli.users_app, name="users")
 app.add_typer(auth_cli.tokens_app, name="tokens")
-app.add_typer(inbound_cli.app, name="ingest")
 app.add_typer(sources_cli.sources_app, name="sources")
+app.add_typer(inbound_cli.app, name="ingest")
 app.command(name="info")(store_cli.info)
 
 # `hotdash sync <source kind>`: one command per connector that pulls from an API.

@@ -15,11 +15,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from hotdash.auth.models import AuditEntry
-from hotdash.db.session import session_factory
+from hotdash.db.session import session_factory, unit_of_work
 from hotdash.settings import Settings
 from hotdash.store.models.ingest import Source
 from hotdash.store.sources import service
 from hotdash.store.sources.crypto import SecretBox, SecretKeyError, load_box, new_key
+from hotdash.store.sources.lookup import webhook_secret_lookup
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 TOKEN = "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"
@@ -227,3 +228,19 @@ def test_a_configured_key_that_is_not_a_fernet_key_is_refused_without_echoing_it
         load_box(Settings(secret_key=SecretStr("not-a-real-key-value")))
     assert "not-a-real-key-value" not in str(refused.value)
     assert "new-key" in str(refused.value)
+
+
+def test_a_webhook_receiver_finds_the_signing_secret_of_the_shop_a_delivery_names(
+    engine: Engine, box: SecretBox
+) -> None:
+    factory = session_factory(engine)
+    with unit_of_work(factory) as session:
+        add(session, box, access_token=TOKEN, webhook_secret="whsec-northwind-eu-0001")
+    lookup = webhook_secret_lookup(factory, box, kind="shopify", environ={})
+    assert lookup("Northwind-EU.myshopify.com") == b"whsec-northwind-eu-0001"
+    assert lookup("someone-else.myshopify.com") is None
+    assert lookup(None) is None
+    with unit_of_work(factory) as session:
+        service.set_enabled(session=session, key="shop-eu", enabled=False, actor=None, now=NOW)
+    # A disabled source's deliveries are refused.
+    assert lookup("northwind-eu.myshopify.com") is None

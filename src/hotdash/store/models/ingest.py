@@ -34,6 +34,11 @@ class Source(IdMixin, Base):
     )
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     cursor: Mapped[str | None] = mapped_column(Text, doc="where the next incremental sync resumes")
+    connector_state: Mapped[str] = mapped_column(
+        Text,
+        default="{}",
+        doc="JSON a connector keeps between runs (Shopify: the variant of each inventory item)",
+    )
     last_sync_started_at: Mapped[datetime | None]
     last_sync_finished_at: Mapped[datetime | None]
     last_sync_status: Mapped[str | None] = mapped_column(String(16), doc="running, succeeded, failed")

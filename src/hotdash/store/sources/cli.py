@@ -240,10 +240,9 @@ def new_key() -> None:
 
 @sources_app.command("rotate-key")
 def rotate_key() -> None:
-    """Re-encrypt every stored secret under the newest key.
+    """Re-encrypt every stored secret under the newest key (see docs/connectors/sources.md).
 
-    With HOTDASH_SECRET_KEY: put the new key first and the old one after it (comma-separated), run this, then
-    remove the old key. With the key file: this makes a new key itself and drops the old one once done.
+    With the key file, this makes the new key itself. With HOTDASH_SECRET_KEY, set it to NEW,OLD first.
     """
     settings = get_settings()
     using_file = settings.secret_key is None or not settings.secret_key.get_secret_value().strip()

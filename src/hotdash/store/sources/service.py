@@ -123,6 +123,7 @@ class SourceConfig:
     settings: dict[str, str]
     cursor: str | None
     secrets: dict[str, str] = field(repr=False)
+    connector_state: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def scrub(self, text: str) -> str:
         """Return `text` with every secret of this source blanked out."""
@@ -423,6 +424,7 @@ def load_config(
         settings=_settings(source),
         cursor=source.cursor,
         secrets=secrets,
+        connector_state=json.loads(source.connector_state or "{}"),
     )
 
 
@@ -444,6 +446,12 @@ def record_sync_progress(
         source.last_record_at is None or last_record_at > source.last_record_at
     ):
         source.last_record_at = last_record_at
+    session.flush()
+
+
+def save_connector_state(*, session: Session, key: str, state: Mapping[str, Any]) -> None:
+    """Store what a connector keeps between runs; call it in the unit of work of the page that taught it."""
+    get_source(session=session, key=key).connector_state = json.dumps(state, sort_keys=True)
     session.flush()
 
 

@@ -1,11 +1,13 @@
 """A local Shopify Admin API on loopback that replays the recorded payloads in /work/shared/fixtures/shopify.
 
 It is a real HTTP server in a thread, speaking the parts of Shopify's protocol the sync relies on: REST lists
-filtered by `updated_at_min` (inclusive) and sorted by `updated_at`, cut into pages of `limit` records linked
-by `Link` headers with an opaque `page_info` (a next-page URL carries only `limit` and `page_info`, and
-Shopify refuses other filters beside `page_info`), the `X-Shopify-Access-Token` header (401 when wrong), the
-call-limit header, and GraphQL answers from a script. Faults are scripted: an answer with any status and
-headers for the next matching request, or the server going down (connections dropped) after N pages.
+filtered by `updated_at_min` and `updated_at_max` (both inclusive), served in the order of `records` (sorted
+by updated_at unless a test reorders them), cut into pages of `limit` records linked by `Link` headers with
+an opaque `page_info`. A next-page URL carries only `limit` and `page_info`; other filters beside `page_info`
+are refused, and so are links from before `page_info_generation` changed. Also the `X-Shopify-Access-Token`
+header (401 when wrong), the call-limit header, and GraphQL answers from a script. Faults are scripted: an
+answer with any status and headers for the next matching request, or the server going down (connections
+dropped) after N pages.
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ class ReplayShop:
     faults: list[Fault] = field(default_factory=list)
     graphql_answers: list[dict[str, Any]] = field(default_factory=list)
     down_after_pages: int | None = None  # after this many list pages, every connection is dropped
+    # page_info links of an older generation are refused, as Shopify refuses links that are no longer valid
+    page_info_generation: int = 0
     seen: list[Seen] = field(default_factory=list)
     pages_served: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -183,14 +187,22 @@ class ReplayShop:
                 )
                 return
             state = json.loads(base64.urlsafe_b64decode(query["page_info"]))
+            if state.get("generation") != self.page_info_generation:
+                self._send(handler, 400, {"errors": {"page_info": "Invalid value."}})
+                return
             filters, offset = state["filters"], state["offset"]
         else:
-            filters = {k: v for k, v in query.items() if k in ("updated_at_min", "location_ids")}
+            filters = {
+                k: v for k, v in query.items() if k in ("updated_at_min", "updated_at_max", "location_ids")
+            }
             offset = 0
         rows = self.records[resource]
         if "updated_at_min" in filters:
             floor = _moment(filters["updated_at_min"])
             rows = [r for r in rows if _moment(r["updated_at"]) >= floor]
+        if "updated_at_max" in filters:
+            ceiling = _moment(filters["updated_at_max"])
+            rows = [r for r in rows if _moment(r["updated_at"]) <= ceiling]
         if "location_ids" in filters:
             wanted = set(filters["location_ids"].split(","))
             rows = [r for r in rows if str(r["location_id"]) in wanted]
@@ -208,7 +220,9 @@ class ReplayShop:
         self._send(handler, 200, {resource: page}, headers)
 
     def _link(self, resource: str, filters: dict[str, str], offset: int, limit: int, rel: str) -> str:
-        state = json.dumps({"filters": filters, "offset": offset}).encode()
+        state = json.dumps(
+            {"filters": filters, "offset": offset, "generation": self.page_info_generation}
+        ).encode()
         token = base64.urlsafe_b64encode(state).decode()
         query = urlencode({"limit": limit, "page_info": token})
         return f'<{self.base_url}/{resource}.json?{query}>; rel="{rel}"'

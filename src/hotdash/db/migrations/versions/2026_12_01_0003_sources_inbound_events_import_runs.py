@@ -74,6 +74,7 @@ def upgrade() -> None:
         sa.Column("secret_hints", sa.Text(), nullable=False),
         sa.Column("is_enabled", sa.Boolean(), nullable=False),
         sa.Column("cursor", sa.Text(), nullable=True),
+        sa.Column("connector_state", sa.Text(), nullable=False),
         sa.Column("last_sync_started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_sync_finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_sync_status", sa.String(length=16), nullable=True),

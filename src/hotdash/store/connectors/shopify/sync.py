@@ -1,10 +1,15 @@
 """`hotdash sync shopify`: an incremental pull of a shop's REST Admin API into the canonical tables.
 
 Resources are pulled in reference order (locations, products, customers, orders, then inventory levels at
-the locations seen), each sorted by `updated_at` ascending from the stored cursor (`updated_at_min`, which
-Shopify treats as inclusive). Every page is mapped, upserted and committed together with the new cursor, so
-a sync that fails halfway keeps every page it committed, and a rerun starts from the last committed page.
-The record at the cursor's boundary is fetched again and comes back "unchanged": the upserts are idempotent.
+the locations seen). Each incremental resource is read in a window: `updated_at_min` = where the last
+complete pull ended (inclusive, so the boundary record comes again, "unchanged"), `updated_at_max` = when this
+run started. Shopify does not promise an order for REST lists, so the window, not the records' order, is what
+makes the next run start safely: when a resource's last page is stored its mark moves to the window's end.
+
+Every page is mapped, upserted and committed together with the cursor, which also holds the next page's URL
+(the `Link` header's `page_info`): a sync that fails halfway keeps every page it committed, and the rerun
+follows that URL to resume where it stopped. If Shopify no longer accepts it, the rerun reads the resource's
+window again from its start; the upserts are idempotent, so records seen twice change nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +30,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotdash.clock import Clock
 from hotdash.db.session import unit_of_work
 from hotdash.store.connectors.shopify.batch import MapContext
-from hotdash.store.connectors.shopify.client import API_VERSION, Page, ShopifyClient, ShopifyError, Sleep
+from hotdash.store.connectors.shopify.client import (
+    API_VERSION,
+    Page,
+    ShopifyAuthError,
+    ShopifyClient,
+    ShopifyError,
+    ShopifyUnavailable,
+    Sleep,
+)
 from hotdash.store.connectors.shopify.payloads import map_response
 from hotdash.store.connectors.shopify.values import PayloadError
 from hotdash.store.models import Store
@@ -80,20 +93,24 @@ OnPage = Callable[[str, int], None]
 class ResponseMapper:
     """Maps each REST page with the Shopify mappers, remembering which variant each inventory item stocks.
 
-    REST inventory levels name the inventory item only; the products pages of the same run say which variant
-    it belongs to (`variant.inventory_item_id`). An item not seen in this run falls back to the mappers' rule.
+    REST inventory levels name the inventory item only; the products pages say which variant it belongs to
+    (`variant.inventory_item_id`). The pairs are kept on the source between runs, because an incremental run
+    sees only the products that changed; an item never seen falls back to the mappers' rule.
     """
 
     timezone: str = "UTC"
     variant_of_item: dict[str, str] = field(default_factory=dict)
     unmappable: list[str] = field(default_factory=list)
+    learned: bool = False  # variant_of_item has pairs not stored yet
 
     def __call__(self, resource: str, records: Sequence[Mapping[str, Any]]) -> CanonicalBatch:
         if resource == "products":
             for product in records:
                 for variant in product.get("variants") or []:
-                    if variant.get("inventory_item_id") and variant.get("id"):
-                        self.variant_of_item[str(variant["inventory_item_id"])] = str(variant["id"])
+                    item, variant_id = variant.get("inventory_item_id"), variant.get("id")
+                    if item and variant_id and self.variant_of_item.get(str(item)) != str(variant_id):
+                        self.variant_of_item[str(item)] = str(variant_id)
+                        self.learned = True
         context = MapContext(default_timezone=self.timezone, variant_for_item=self.variant_of_item.get)
         batch: dict[str, list[Mapping[str, Any]]] = {}
         # One record at a time, so a payload the mappers cannot read is reported and the rest still land.
@@ -119,17 +136,19 @@ class Resource:
     name: str
     path: str
     params: Mapping[str, str] = field(default_factory=dict)
-    incremental: bool = True
+    incremental: bool = True  # filtered by updated_at_min from the stored mark
+    windowed: bool = True  # also takes updated_at_max, and one list: its next-page URL can resume a run
 
 
 RESOURCES = (
     # Locations have no updated_at_min filter and are few: they are read whole every time.
-    Resource("locations", "locations.json", incremental=False),
-    Resource("products", "products.json", {"status": "active,archived,draft"}),
+    Resource("locations", "locations.json", incremental=False, windowed=False),
+    Resource("products", "products.json"),
     Resource("customers", "customers.json"),
     # Without status=any Shopify lists open orders only.
     Resource("orders", "orders.json", {"status": "any"}),
-    Resource("inventory_levels", "inventory_levels.json"),
+    # One list per 50 locations and no updated_at_max: an interrupted pull reads its window again.
+    Resource("inventory_levels", "inventory_levels.json", windowed=False),
 )
 
 
@@ -183,21 +202,40 @@ def newest_update(records: Iterable[Mapping[str, Any]]) -> datetime | None:
     return max(times) if times else None
 
 
-def load_cursor(text: str | None) -> dict[str, str]:
-    """Return resource -> updated_at_min from a stored cursor (empty for none or an unreadable one)."""
-    if not text:
-        return {}
+@dataclass
+class Cursor:
+    """Where the next run starts: per resource the mark its window starts from, and for a resource whose pull
+    was interrupted, the URL of its next page and the end of the window that pull was reading."""
+
+    marks: dict[str, str] = field(default_factory=dict)
+    resume: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def dump(self) -> str:
+        """Return the cursor as stored on the source."""
+        return json.dumps({"updated_at_min": dict(sorted(self.marks.items())), "resume": self.resume})
+
+    def copy(self) -> Cursor:
+        return Cursor(dict(self.marks), {name: dict(entry) for name, entry in self.resume.items()})
+
+
+def load_cursor(text: str | None) -> Cursor:
+    """Return the stored cursor (empty for none or an unreadable one)."""
     try:
-        loaded = json.loads(text)
+        loaded = json.loads(text) if text else {}
     except json.JSONDecodeError:
-        return {}
-    marks = loaded.get("updated_at_min", {}) if isinstance(loaded, dict) else {}
-    return {str(name): str(mark) for name, mark in marks.items() if isinstance(mark, str)}
-
-
-def dump_cursor(marks: Mapping[str, str]) -> str:
-    """Return the cursor to store for these per-resource marks."""
-    return json.dumps({"updated_at_min": dict(sorted(marks.items()))})
+        loaded = {}
+    if not isinstance(loaded, dict):
+        loaded = {}
+    marks = loaded.get("updated_at_min") or {}
+    resume = loaded.get("resume") or {}
+    return Cursor(
+        marks={str(name): mark for name, mark in marks.items() if isinstance(mark, str)},
+        resume={
+            str(name): {str(k): str(v) for k, v in entry.items()}
+            for name, entry in resume.items()
+            if isinstance(entry, dict) and isinstance(entry.get("until"), str)
+        },
+    )
 
 
 def base_url_of(settings: Mapping[str, str]) -> str:
@@ -236,16 +274,22 @@ class ShopifySync:
     def run(self) -> SyncReport:
         """Pull every resource, committing page by page; SyncFailed (recorded on the source) if it stops."""
         config = self._start()
+        cursor = Cursor()
         try:
             client = self._client(config)
             with client:
-                marks = {} if self.full else load_cursor(config.cursor)
+                cursor = Cursor() if self.full else load_cursor(config.cursor)
+                # The end of this run's windows; records changed from now on are the next run's.
+                until = self.clock.now().isoformat()
                 location_ids: list[str] = []
                 for resource in RESOURCES:
-                    for page in self._pages(client, resource, marks, location_ids):
-                        self._commit(config, resource, page, marks)
+                    for page in self._pages(client, resource, cursor, location_ids, until):
+                        self._commit(config, resource, page, cursor)
                         if resource.name == "locations":
                             location_ids += [str(record["id"]) for record in page.records if "id" in record]
+                    if resource.incremental and not resource.windowed:
+                        cursor.marks[resource.name] = until
+                        self._store_cursor(cursor)
                 self.report.waited_seconds = client.waited
         except (Exception, KeyboardInterrupt) as exc:
             # Interrupted too: the page in flight is rolled back, the committed ones and their cursor stay.
@@ -255,11 +299,17 @@ class ShopifySync:
                 session=session,
                 key=self.key,
                 now=self.clock.now(),
-                cursor=dump_cursor(marks),
+                cursor=cursor.dump(),
                 last_record_at=self.report.last_record_at,
                 summary=self.report.summary(),
             )
         return self.report
+
+    def _store_cursor(self, cursor: Cursor) -> None:
+        with unit_of_work(self.factory) as session:
+            service.record_sync_progress(
+                session=session, key=self.key, cursor=cursor.dump(), last_record_at=None
+            )
 
     def _start(self) -> service.SourceConfig:
         unreadable: str | None = None
@@ -274,7 +324,11 @@ class ShopifySync:
                 service.record_sync_started(session=session, key=self.key, now=self.clock.now())
                 store = session.get(Store, config.store_id) if config.store_id is not None else None
                 if self.map_page is None:
-                    self.map_page = ResponseMapper(timezone=store.timezone if store else "UTC")
+                    known = config.connector_state.get("variant_of_item") or {}
+                    self.map_page = ResponseMapper(
+                        timezone=store.timezone if store else "UTC",
+                        variant_of_item={str(item): str(variant) for item, variant in known.items()},
+                    )
         if unreadable is not None:
             with unit_of_work(self.factory) as session:
                 service.record_sync_failed(
@@ -303,33 +357,59 @@ class ShopifySync:
         return ShopifyClient(base_url=base_url_of(config.settings), access_token=token, sleep=self.sleep)
 
     def _pages(
-        self, client: ShopifyClient, resource: Resource, marks: Mapping[str, str], location_ids: list[str]
+        self, client: ShopifyClient, resource: Resource, cursor: Cursor, location_ids: list[str], until: str
     ) -> Iterator[Page]:
         params = {"limit": str(self.page_size), **resource.params}
-        if resource.incremental:
-            params["order"] = "updated_at asc"
-            if resource.name in marks:
-                params["updated_at_min"] = marks[resource.name]
-        if resource.name != "inventory_levels":
+        if resource.incremental and resource.name in cursor.marks:
+            params["updated_at_min"] = cursor.marks[resource.name]
+        if resource.name == "inventory_levels":
+            for start in range(0, len(location_ids), _LOCATIONS_PER_REQUEST):
+                chunk = location_ids[start : start + _LOCATIONS_PER_REQUEST]
+                yield from client.pages(resource.path, {**params, "location_ids": ",".join(chunk)})
+            return
+        if not resource.windowed:
             yield from client.pages(resource.path, params)
             return
-        params.pop("order")  # inventory_levels takes no order parameter
-        for start in range(0, len(location_ids), _LOCATIONS_PER_REQUEST):
-            chunk = location_ids[start : start + _LOCATIONS_PER_REQUEST]
-            yield from client.pages(resource.path, {**params, "location_ids": ",".join(chunk)})
+        resume = cursor.resume.get(resource.name)
+        if resume is not None:
+            # Finish the window the interrupted run was reading, from the page it had got to.
+            until = resume["until"]
+            page = self._resumed_page(client, resource, resume.get("next"))
+            if page is not None:
+                yield page
+                while page.next_url:
+                    page = client.get_page(page.next_url)
+                    yield page
+                return
+        cursor.resume[resource.name] = {"until": until}
+        yield from client.pages(resource.path, {**params, "updated_at_max": until})
 
-    def _commit(
-        self, config: service.SourceConfig, resource: Resource, page: Page, marks: dict[str, str]
-    ) -> None:
+    def _resumed_page(self, client: ShopifyClient, resource: Resource, url: str | None) -> Page | None:
+        if not url:
+            return None
+        try:
+            return client.get_page(url)
+        except (ShopifyAuthError, ShopifyUnavailable):
+            raise
+        except ShopifyError as exc:
+            # page_info links do not live for ever; reading the window again loses nothing.
+            logger.warning(
+                "the stored next page of %s was refused (%s); reading its window again", resource.name, exc
+            )
+            return None
+
+    def _commit(self, config: service.SourceConfig, resource: Resource, page: Page, cursor: Cursor) -> None:
         newest = newest_update(page.records)
-        mark = marks.get(resource.name)
-        # Pages come sorted by updated_at, so the newest of a committed page is a safe place to resume.
-        if (
-            resource.incremental
-            and newest is not None
-            and (mark is None or newest > (_parse_time(mark) or newest))
-        ):
-            mark = newest.isoformat()
+        after = cursor.copy()
+        if resource.windowed and resource.incremental:
+            entry = after.resume.get(resource.name) or {}
+            if page.next_url:
+                after.resume[resource.name] = {"until": entry.get("until", ""), "next": page.next_url}
+            else:
+                # The window is read to its end: the next run starts where it ended.
+                after.resume.pop(resource.name, None)
+                if entry.get("until"):
+                    after.marks[resource.name] = entry["until"]
         assert config.store_id is not None
         with unit_of_work(self.factory) as session:
             if page.records:
@@ -339,19 +419,21 @@ class ShopifySync:
                     for problem in self.map_page.unmappable:
                         self.report.note_problem(problem[:300])
                     self.map_page.unmappable.clear()
+                    if self.map_page.learned:
+                        state = {"variant_of_item": self.map_page.variant_of_item}
+                        service.save_connector_state(session=session, key=self.key, state=state)
+                        self.map_page.learned = False
                 result = self.upsert(session=session, store_id=config.store_id, source=self.key, batch=batch)
                 for record in result.records:
                     self.report.outcomes.setdefault(record.entity, Counter())[record.outcome] += 1
                     if record.outcome == "rejected":
                         reasons = ", ".join(f"{e.field or 'record'}: {e.message}" for e in record.errors)
                         self.report.note_problem(f"{record.entity} {record.external_id}: {reasons}"[:300])
-            next_marks = {**marks, resource.name: mark} if mark else dict(marks)
             service.record_sync_progress(
-                session=session, key=self.key, cursor=dump_cursor(next_marks), last_record_at=newest
+                session=session, key=self.key, cursor=after.dump(), last_record_at=newest
             )
         # Only now, after the commit, does the run move on from this page.
-        marks.clear()
-        marks.update(next_marks)
+        cursor.marks, cursor.resume = after.marks, after.resume
         self.report.pages += 1
         self.report.fetched[resource.name] += len(page.records)
         if newest is not None and (self.report.last_record_at is None or newest > self.report.last_record_at):

@@ -42,7 +42,8 @@ def pick_source(session: Session, key: str | None) -> str:
 
 def shopify(
     source: Annotated[
-        str | None, typer.Option("--source", help="The source's key [default: the only one].")
+        str | None,
+        typer.Option("--source", help="The source's key (default: the only enabled Shopify source)."),
     ] = None,
     full: Annotated[
         bool, typer.Option("--full", help="Ignore the stored cursor and pull everything.")
@@ -51,8 +52,7 @@ def shopify(
 ) -> None:
     """Pull new and changed orders, products, customers, locations and stock levels from Shopify.
 
-    Incremental from the stored cursor; each page is committed with the cursor, so an interrupted sync loses
-    nothing and the next run resumes where it stopped.
+    Incremental from the stored cursor, committed page by page: a rerun resumes where a sync stopped.
     """
     settings = get_settings()
     with open_engine() as engine:
