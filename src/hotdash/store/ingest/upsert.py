@@ -170,7 +170,8 @@ def _upsert_entity(
         record_keys: list[Any] = [("external", rec.get("external_id"))]
         if spec.natural_key:
             natural = tuple(store_id if col == "store_id" else rec.get(col) for col in spec.natural_key)
-            record_keys.append(("natural", natural))
+            if None not in natural:  # a partial update found by its external id alone
+                record_keys.append(("natural", natural))
         keys.append(record_keys)
     # A repeated external id or natural key waits for the next round: applied in order, as if sent later.
     rounds = _rounds(keys)
