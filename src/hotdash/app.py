@@ -24,9 +24,10 @@ from hotdash.store.connectors import webhook_registry
 from hotdash.store.inbound import api as inbound_api
 from hotdash.store.inbound.processor import InboundProcessor, ProcessorThread
 from hotdash.store.inbound.writer import GroupCommitWriter
+from hotdash.store.ingest import api as ingest_api
 from hotdash.tiles import api as tiles_api
 from hotdash.tiles import thresholds_api
-from hotdash.web import dashboard, docs, pages, records
+from hotdash.web import dashboard, docs, imports, pages, records
 from hotdash.web.deps import require_current_schema
 from hotdash.web.errors import ErrorResponse, install_error_handlers
 from hotdash.web.templating import STATIC_DIR, make_templates
@@ -128,4 +129,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles_api.router, dependencies=signed_in)
     app.include_router(thresholds_api.router, dependencies=signed_in)
     app.include_router(thresholds_api.pages_router, dependencies=signed_in)
+    app.include_router(ingest_api.router, dependencies=signed_in)
+    app.include_router(imports.router, dependencies=signed_in)
     return app

@@ -61,6 +61,8 @@ def test_the_app_has_the_routes_this_test_expects_to_check(app: FastAPI) -> None
     assert any(path.startswith("/partials/") for path in checked)
     assert {"/api/v1/thresholds", "/api/v1/thresholds/{key}", "/settings/thresholds", "/audit"} <= checked
     assert {"/api/v1/users", "/api/v1/tokens"} <= checked
+    assert {"/imports", "/imports/{run_id}/rejects", "/api/v1/imports", "/api/v1/imports/{entity}"} <= checked
+    assert {"/api/v1/imports/{run_id}/rejects", "/api/v1/ingest/{entity}"} <= checked
 
 
 def unprotected(app: FastAPI, credentials: str = "none") -> list[str]:
@@ -141,3 +143,20 @@ def test_admin_routes_refuse_everyone_but_admins(app: FastAPI, client_as: Client
         for method, path in admin_paths:
             response = client.request(method, concrete(path), headers={"X-CSRF-Token": csrf.group(1)})
             assert response.status_code == 403, f"{role} {method} {path}"
+
+
+def test_import_and_ingest_routes_refuse_viewers(app: FastAPI, client_as: ClientAs) -> None:
+    # Reading the list of runs is for everyone signed in; bringing data in, and its rejects, for operators up.
+    operator_paths = [
+        (method, path)
+        for method, path in protected_requests(app)
+        if (path.startswith(("/api/v1/imports", "/api/v1/ingest", "/imports")) and method == "POST")
+        or path.endswith("/rejects")
+    ]
+    assert len(operator_paths) == 5
+    client = client_as(Role.viewer)
+    csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/settings/thresholds").text)
+    assert csrf is not None
+    for method, path in operator_paths:
+        response = client.request(method, concrete(path), headers={"X-CSRF-Token": csrf.group(1)})
+        assert response.status_code == 403, f"{method} {path}"
