@@ -17,7 +17,7 @@ from hotdash.auth.deps import current_user
 from hotdash.auth.throttle import LoginThrottle
 from hotdash.clock import SystemClock
 from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings, session_factory, writing_session_factory
+from hotdash.db.session import engine_from_settings, session_factory
 from hotdash.settings import Settings, get_settings
 from hotdash.store import api as store_api
 from hotdash.store.connectors import webhook_registry
@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     registry = webhook_registry(settings)
     app.state.inbound_registry = registry
     app.state.inbound_writer = GroupCommitWriter(engine, max_batch=settings.inbound_batch_max)
-    app.state.inbound_processor = InboundProcessor(writing_session_factory(engine), registry, app.state.clock)
+    app.state.inbound_processor = InboundProcessor(engine, registry, app.state.clock)
     app.state.inbound_thread = ProcessorThread(app.state.inbound_processor)
     app.state.inbound_writer.on_commit(app.state.inbound_thread.wake)
 

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from hotdash.app import create_app
 from hotdash.clock import FrozenClock
-from hotdash.db.session import writing_session_factory
 from hotdash.settings import Settings
 from hotdash.store.connectors import webhook_registry
 from hotdash.store.inbound.processor import InboundProcessor
@@ -59,9 +58,7 @@ def order(total: str, updated_at: str, **extra: Any) -> bytes:
 
 
 def drain(engine: Engine) -> Any:
-    processor = InboundProcessor(
-        writing_session_factory(engine), webhook_registry(Settings()), FrozenClock(NOW)
-    )
+    processor = InboundProcessor(engine, webhook_registry(Settings()), FrozenClock(NOW))
     return processor.drain()
 
 

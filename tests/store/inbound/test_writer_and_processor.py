@@ -12,7 +12,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from hotdash.clock import FrozenClock
-from hotdash.db.session import writing_session_factory
 from hotdash.store.inbound.delivery import Delivery
 from hotdash.store.inbound.processor import InboundProcessor
 from hotdash.store.inbound.registry import IGNORED, PROCESSED, Handled, Registry
@@ -86,7 +85,7 @@ def test_the_processor_drains_oldest_first_and_records_each_outcome(engine: Engi
     ledger = Ledger()
     registry = Registry()
     registry.add(handler=ledger)
-    processor = InboundProcessor(writing_session_factory(engine), registry, FrozenClock(NOW), batch_size=2)
+    processor = InboundProcessor(engine, registry, FrozenClock(NOW), batch_size=2)
 
     result = processor.drain()
     assert (result.processed, result.ignored, result.failed) == (2, 1, 1)
@@ -116,7 +115,7 @@ def test_a_delivery_of_a_source_without_a_handler_fails_visibly(engine: Engine) 
     writer = GroupCommitWriter(engine)
     writer.submit(delivery("z", source="nobody")).result(10)
     writer.stop()
-    processor = InboundProcessor(writing_session_factory(engine), Registry(), FrozenClock(NOW))
+    processor = InboundProcessor(engine, Registry(), FrozenClock(NOW))
     assert processor.drain().failed == 1
     (row,) = rows(engine)
     assert row.status == "failed"
@@ -144,7 +143,7 @@ def test_a_run_that_fails_as_a_whole_is_mapped_one_by_one(engine: Engine) -> Non
     handler = BrittleBatches()
     registry = Registry()
     registry.add(handler=handler)
-    result = InboundProcessor(writing_session_factory(engine), registry, FrozenClock(NOW)).drain()
+    result = InboundProcessor(engine, registry, FrozenClock(NOW)).drain()
     assert (result.processed, result.failed) == (3, 1)
     assert handler.seen == ["a", "c", "d"]
     assert handler.runs == []  # the run raised, so nothing of it was kept twice

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from hotdash.clock import SystemClock
 from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings, writing_session_factory
+from hotdash.db.session import engine_from_settings
 from hotdash.settings import get_settings
 from hotdash.store.connectors import webhook_registry
 from hotdash.store.inbound.processor import InboundProcessor
@@ -32,7 +32,7 @@ def _processor() -> tuple[InboundProcessor, Engine]:
         engine.dispose()
         console.print("[red]The database schema is not current.[/red] Run `hotdash db upgrade` first.")
         raise typer.Exit(code=1)
-    processor = InboundProcessor(writing_session_factory(engine), webhook_registry(settings), SystemClock())
+    processor = InboundProcessor(engine, webhook_registry(settings), SystemClock())
     return processor, engine
 
 

@@ -14,11 +14,12 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, Engine, or_, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from hotdash.clock import Clock
+from hotdash.db.session import writing_session_factory
 from hotdash.store.inbound.registry import BatchHandler, Handled, Registry
 from hotdash.store.models.ingest import InboundEvent
 
@@ -56,14 +57,17 @@ class InboundProcessor:
 
     def __init__(
         self,
-        factory: sessionmaker[Session],
+        engine: Engine,
         registry: Registry,
         clock: Clock,
         *,
         batch_size: int = 200,
         max_attempts: int = 3,
     ) -> None:
-        self._factory = factory
+        self._engine = engine
+        # Mapping reads then writes while the webhook writer commits: on SQLite its transactions must hold the
+        # write lock from BEGIN, or the upgrade from reading to writing fails with "database is locked".
+        self._factory = writing_session_factory(engine)
         self._registry = registry
         self._clock = clock
         self._batch_size = batch_size
@@ -76,22 +80,27 @@ class InboundProcessor:
         result = DrainResult()
         with self._lock:
             last_id = 0
-            while limit is None or result.total < limit:
+            while (limit is None or result.total < limit) and self._has_work(after=last_id):
                 size = self._batch_size if limit is None else min(self._batch_size, limit - result.total)
                 taken, last_id = self._batch(result, size, after=last_id)
                 if taken == 0:
                     break
         return result
 
-    def _batch(self, result: DrainResult, size: int, *, after: int) -> tuple[int, int]:
+    def _waiting(self, after: int) -> ColumnElement[bool]:
         table = InboundEvent
         retryable = (table.status == "failed") & (table.attempts < self._max_attempts)
-        query = (
-            select(table)
-            .where(or_(table.status == "pending", retryable), table.id > after)
-            .order_by(table.id)
-            .limit(size)
-        )
+        return or_(table.status == "pending", retryable) & (table.id > after)
+
+    def _has_work(self, *, after: int) -> bool:
+        # A plain read first: an idle drain must not take SQLite's write lock, which would make other
+        # connections' transactions that read and then write fail at once.
+        with self._engine.connect() as connection:
+            query = select(InboundEvent.id).where(self._waiting(after)).limit(1)
+            return connection.scalar(query) is not None
+
+    def _batch(self, result: DrainResult, size: int, *, after: int) -> tuple[int, int]:
+        query = select(InboundEvent).where(self._waiting(after)).order_by(InboundEvent.id).limit(size)
         with self._factory() as session:
             events = list(session.scalars(query))
             for run in _runs_by_source(events):
