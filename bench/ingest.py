@@ -15,6 +15,8 @@ The first two run with the processor off, so they measure receiving alone. It pr
 latency per run, the medians over --runs, and the ratio of the group-commit and baseline medians.
 
     python -m bench.ingest --runs 5 --count 20000
+
+Afterwards it runs bench/ingest_csv.py (the CSV import benchmark of the ingest core), unless --skip-csv.
 """
 
 from __future__ import annotations
@@ -172,6 +174,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--count", type=int, default=20_000, help="webhooks per run")
     parser.add_argument("--connections", type=int, default=32, help="concurrent sender connections")
+    parser.add_argument("--skip-csv", action="store_true", help="do not run bench/ingest_csv.py afterwards")
     args = parser.parse_args()
     modes = {
         "group commit": (1000, False),
@@ -195,10 +198,12 @@ def main() -> None:
         f"p95 {group['p95_ms'] / base['p95_ms']:.2f}x (aim >= 2,000 events/s)"
     )
     csv_bench = ROOT / "bench" / "ingest_csv.py"
+    if args.skip_csv:
+        return
     if csv_bench.exists():
         print("\nCSV import (bench/ingest_csv.py):", flush=True)
         subprocess.run(
-            [sys.executable, "-m", "bench.ingest_csv"],
+            [sys.executable, "-m", "bench.ingest_csv", "--runs", str(min(args.runs, 3))],
             check=True,
             env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"},
         )

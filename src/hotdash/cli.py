@@ -19,7 +19,10 @@ from hotdash.db.session import engine_from_settings, session_factory, unit_of_wo
 from hotdash.detection import cli as detection_cli
 from hotdash.settings import Settings, get_settings
 from hotdash.store import cli as store_cli
+from hotdash.store.connectors import analytics_cli
+from hotdash.store.connectors.chatwoot import sync_cli as chatwoot_sync_cli
 from hotdash.store.connectors.shopify import sync_cli as shopify_sync_cli
+from hotdash.store.connectors.zendesk import sync_cli as zendesk_sync_cli
 from hotdash.store.demo.cli import run_demo
 from hotdash.store.demo.service import DemoRefusedError
 from hotdash.store.inbound import cli as inbound_cli
@@ -49,9 +52,12 @@ sync_app = typer.Typer(
     name="sync", help="Pull new and changed records from a source's API.", no_args_is_help=True
 )
 sync_app.command("shopify")(shopify_sync_cli.shopify)
+sync_app.command("zendesk")(zendesk_sync_cli.zendesk)
+sync_app.command("chatwoot")(chatwoot_sync_cli.chatwoot)
 app.add_typer(sync_app, name="sync")
 app.command(name="tiles")(tiles_cli.tiles)
 app.command(name="import")(ingest_cli.import_file)
+app.command(name="import-analytics")(analytics_cli.import_analytics)
 
 
 def ensure_schema(settings: Settings) -> None:

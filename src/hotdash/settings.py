@@ -35,23 +35,18 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, description="Port the web server listens on.")
     log_level: str = Field(default="info", description="Python log level name.")
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging only).")
-    secret_key: SecretStr | None = Field(
-        default=None,
-        description=(
-            "Key(s) that encrypt the sources' stored secrets: Fernet keys separated by commas, newest first "
-            "(older ones only decrypt, for key rotation). Unset means the key file var/secret.key, created "
-            "once with 0600 permissions. `hotdash sources new-key` prints a fresh key."
-        ),
-    )
-    secret_key_file: Path | None = Field(
-        default=None,
-        description="Where the key file is kept when HOTDASH_SECRET_KEY is unset [default: var/secret.key].",
-    )
     shopify_webhook_secret: SecretStr = Field(
         default=SecretStr(""),
         description=(
             "The Shopify app's client secret, which signs its webhooks (X-Shopify-Hmac-Sha256). Empty: "
             "POST /webhooks/shopify refuses every delivery until a secret is configured."
+        ),
+    )
+    chatwoot_webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "The secret Chatwoot shows for the HotDash webhook, which signs its deliveries "
+            "(X-Chatwoot-Signature). Empty: POST /webhooks/chatwoot refuses every delivery."
         ),
     )
     webhook_max_bytes: int = Field(
@@ -71,6 +66,18 @@ class Settings(BaseSettings):
             "Map received webhooks in the web process, in a background thread. Off: run "
             "`hotdash ingest process` instead."
         ),
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Key(s) that encrypt the sources' stored secrets: Fernet keys separated by commas, newest first "
+            "(older ones only decrypt, for key rotation). Unset means the key file var/secret.key, created "
+            "once with 0600 permissions. `hotdash sources new-key` prints a fresh key."
+        ),
+    )
+    secret_key_file: Path | None = Field(
+        default=None,
+        description="Where the key file is kept when HOTDASH_SECRET_KEY is unset [default: var/secret.key].",
     )
 
     def resolved_database_url(self) -> str:

@@ -338,9 +338,13 @@ class TicketRecord(Record):
 class PageTrafficRecord(Record):
     day: Day = f("the store-local day; with landing_page, the row's natural key")
     landing_page: Text = s(512, "the page path")
-    sessions: Count = f("sessions that started there")
-    conversions: Count = f("sessions that ordered")
-    revenue: Money = f("revenue of those orders")
+    # Web analytics and Search Console fill different columns of the same row (docs/connectors/analytics.md),
+    # so each may create it: what the other has not sent yet starts at 0 (analytics) or unknown (search).
+    sessions: Count = f("sessions that started there (web analytics)", default=0)
+    conversions: Count = f("sessions that ordered", default=0)
+    revenue: Money = f("revenue of those orders", default=Decimal("0.00"))
+    search_clicks: Count | None = f("clicks from Google Search results (Search Console)", default=None)
+    search_impressions: Count | None = f("times shown in Google Search results", default=None)
 
 
 class CalendarEventRecord(Record):

@@ -1,0 +1,1 @@
+"""Chatwoot: tickets from conversation and message webhooks and the conversations API."""

@@ -1,0 +1,1 @@
+"""Google Analytics 4: page traffic from runReport responses and CSV downloads."""

@@ -1,0 +1,1 @@
+"""Zendesk Support: tickets from the Tickets API and the incremental ticket export."""
