@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from hotdash.auth.models import AuditEntry, Role
 from hotdash.clock import FrozenClock
 from hotdash.db.session import session_factory, unit_of_work
+from hotdash.store.models import Store
 from hotdash.store.models.ingest import Source
 from hotdash.store.sources import service
 from hotdash.store.sources.crypto import SecretBox, new_key
@@ -222,3 +223,30 @@ def test_a_viewer_sees_the_status_table_without_settings_or_forms(
         "/settings/sources", data={"key": "x"}, headers={"X-CSRF-Token": csrf_of(manager)}
     )
     assert forbidden.status_code == 403
+
+
+def test_the_page_offers_stores_by_name_and_shows_the_bound_one(
+    client_as: ClientAs, sqlite_engine: Engine
+) -> None:
+    with unit_of_work(session_factory(sqlite_engine)) as session:
+        store = Store(source="demo", external_id="s1", name="Ridgeline Supply Co.", currency="USD",
+                      timezone="America/New_York", created_at=NOW)  # fmt: skip
+        session.add(store)
+        session.flush()
+        store_id = store.id
+    admin = client_as(Role.admin)
+    form = admin.get("/settings/sources").text
+    assert f'<option value="{store_id}" selected>Ridgeline Supply Co.</option>' in form
+    added = admin.post(
+        "/settings/sources",
+        data={
+            "csrf_token": csrf_of(admin),
+            "key": "shop-us",
+            "kind": "shopify",
+            "name": "US shop",
+            "store_id": str(store_id),
+            "settings": "",
+        },
+    )
+    facts = added.text.split('id="source-shop-us"')[1].split("</dl>")[0]
+    assert "Ridgeline Supply Co." in facts

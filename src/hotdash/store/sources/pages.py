@@ -14,6 +14,7 @@ from starlette.templating import Jinja2Templates
 from hotdash.auth.deps import CurrentUser, now, require_role
 from hotdash.auth.models import Role, User
 from hotdash.db.session import DbSession
+from hotdash.store import service as store_service
 from hotdash.store.sources import service
 from hotdash.store.sources.api import secret_box
 from hotdash.store.sources.crypto import SecretKeyError
@@ -67,6 +68,8 @@ def _page(
             "can_see_settings": manager,
             "can_edit": Role(user.role).at_least(Role.admin),
             "kinds": service.KINDS,
+            # Stores by name, so an admin picks one instead of typing an id from `hotdash info`.
+            "stores": {store.id: store.name for store in store_service.list_stores(session=session)},
             "notice": notice,
             "error": error,
             "active": "sources",
