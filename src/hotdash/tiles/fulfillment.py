@@ -11,7 +11,7 @@ Decisions where the guide is silent:
   fulfillment.investigate_min of them: two late parcels out of three are no pattern.
 - A parcel's carrier is that of its order's latest shipment; orders not yet shipped count as "not shipped".
 - Parcels on their way with no carrier scan for SILENT_PARCEL_HOURS are flagged; the guide has no number.
-- Last week's figures are rebuilt as things stood 7 days ago (queries.delay_history).
+- Last week's figures are as things stood 7 days ago, read from the delay spans (queries.delay_history).
 """
 
 from __future__ import annotations

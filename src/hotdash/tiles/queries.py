@@ -16,19 +16,17 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    exists,
     func,
-    literal,
     or_,
     select,
     true,
     type_coerce,
-    union_all,
 )
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from hotdash.db.dialects import shifted_date
-from hotdash.store.models import Order, SalesHourly, Shipment
+from hotdash.store.delays import late_at
+from hotdash.store.models import DelaySpan, Order, SalesHourly
 from hotdash.tiles.schemas import Figure, RecordRef, Trend, Unit
 from hotdash.tiles.windows import change_pct
 
@@ -175,55 +173,31 @@ def _on_time(session: Session, store: ColumnElement[bool], start: datetime, end:
 
 
 def delay_history(session: Session, store_id: int, now: datetime, days: int = 7) -> DelayHistory:
-    """Rebuild the delayed orders of `days` ago, and read the on-time ship rates of the two weeks since.
+    """Read the delayed orders of `days` ago from the delay spans, and the on-time ship rates of the two weeks
+    before now.
 
-    Late then: placed, not yet cancelled, and either not shipped by its ship-by, or shipped and not delivered
-    by its deliver-by. Judged: every order whose ship-by fell in the week before then, and older ones still
-    open or on their way now; one already a week late then and finished since is missed. That week of
-    orders is also the earlier week of the on-time rate. The late flag sits in a UNION ALL under the
-    aggregate, which neither database flattens, so its parcel lookup runs once per order.
+    Late then (hotdash.store.delays): placed, not yet cancelled, and either not shipped by its ship-by, or
+    shipped and not delivered by its deliver-by. Judged: every order whose ship-by fell in the week before
+    then, and older ones still open or on their way now; one already a week late then and finished since
+    is missed (the rule from when this was rebuilt from a week of raw orders, kept so the figure does not
+    move). That week of orders is also the earlier week of the on-time rate.
     """
     then, since = now - timedelta(days=days), now - timedelta(days=2 * days)
-    store = unindexed(Order.store_id) == store_id
-    live = Order.cancelled_at.is_(None)
-    undelivered_then = exists().where(
-        Shipment.order_id == Order.id,
-        Shipment.shipped_at <= then,
-        or_(Shipment.delivered_at.is_(None), Shipment.delivered_at > then),
+    judged = and_(
+        DelaySpan.ship_by < then,
+        or_(DelaySpan.ship_by >= since, DelaySpan.status.in_((*OPEN_STATUSES, "fulfilled"))),
     )
-    unshipped = and_(or_(Order.fulfilled_at.is_(None), Order.fulfilled_at > then), Order.ship_by < then)
-    shipped = and_(
-        Order.fulfilled_at <= then,
-        Order.deliver_by < then,
-        or_(Order.fulfillment_status == "fulfilled", undelivered_then),  # fulfilled: not delivered even now
-    )
-    late = and_(Order.placed_at <= then, or_(live, Order.cancelled_at > then), or_(unshipped, shipped))
-    promise = case((late, case((unshipped, Order.ship_by), else_=Order.deliver_by))).label("promise")
-    due = and_(live, Order.fulfillment_status != "cancelled")
-    ok = case((and_(due, Order.fulfilled_at <= Order.ship_by), 1), else_=0).label("ok")
-    week = select(Order.total, promise, case((due, 1), else_=0).label("due"), ok).where(
-        Order.fulfillment_status.in_(ALL_STATUSES), Order.ship_by >= since, Order.ship_by < then, store
-    )
-    older = select(Order.total, promise, literal(0), literal(0)).where(
-        Order.fulfillment_status.in_((*OPEN_STATUSES, "fulfilled")), Order.ship_by < since, store, late
-    )
-    rows = union_all(week, older).subquery()
-    late_total = case((rows.c.promise.is_not(None), rows.c.total))
-    count, value, oldest, due_before, ok_before = session.execute(
-        select(
-            func.count(rows.c.promise),
-            func.sum(late_total),
-            func.min(rows.c.promise),
-            func.sum(rows.c.due),
-            func.sum(rows.c.ok),
-        )
+    late = late_at(store_id, then, judged).subquery()
+    count, value, oldest = session.execute(
+        select(func.count(), func.sum(late.c.total), func.min(late.c.promise_at))
     ).one()
+    store = unindexed(Order.store_id) == store_id
     return DelayHistory(
         delayed=int(count),
         value=money(value),
         oldest=oldest,
         on_time=_on_time(session, store, then, now),
-        on_time_before=int(ok_before) / int(due_before) if due_before else None,
+        on_time_before=_on_time(session, store, since, then),
     )
 
 

@@ -1,4 +1,4 @@
-"""tile speed: undelivered parcels by last scan, operators' tickets covered
+"""tile speed: delay spans; undelivered parcels by last scan; operators' tickets covered
 
 Revision ID: 0004
 Revises: 0003
@@ -19,6 +19,31 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # When each order was past its promise (hotdash.store.delays), so "delayed a week ago" reads a few rows.
+    op.create_table(
+        "delay_spans",
+        sa.Column("store_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("promise_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ship_by", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=24), nullable=False),
+        sa.Column("total", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_delay_spans_order_id_orders"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(["store_id"], ["stores.id"], name=op.f("fk_delay_spans_store_id_stores")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_delay_spans")),
+    )
+    with op.batch_alter_table("delay_spans", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_delay_spans_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(
+            "ix_delay_spans_store_ends",
+            ["store_id", "ends_at", "promise_at", "starts_at", "ship_by", "status", "order_id", "total"],
+            unique=False,
+        )
     # An expression index: the silent-parcel check filters on the parcel's last scan or, before any scan,
     # its ship time (hotdash.tiles.fulfillment._silent), so it reads only the silent parcels.
     op.create_index(
@@ -42,3 +67,4 @@ def downgrade() -> None:
         batch_op.drop_index("ix_tickets_assignee_created")
         batch_op.create_index("ix_tickets_assignee_created", ["assignee_id", "created_at"], unique=False)
     op.drop_index("ix_shipments_undelivered_last_scan", table_name="shipments")
+    op.drop_table("delay_spans")

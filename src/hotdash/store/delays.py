@@ -1,0 +1,135 @@
+"""Keep the delay spans in step with the orders and their parcels: when each order was past its promise.
+
+Fulfillment Health compares today's delayed orders with "as they stood 7 days ago". Rebuilding that from
+the raw orders means checking a week of orders and their parcels (~20 ms on a million orders); the spans
+answer it from the few rows still running then. Each span is exact, so the state at any instant equals the
+raw rebuild, and the whole table can be rebuilt from the raw orders and shipments at any time.
+
+An order is late at instant T when it was placed by T, not cancelled by T, and either
+- not shipped by T (fulfilled_at NULL or after T) and its ship-by is before T: the span runs from the order's
+  placing, counted once past the ship-by, until it shipped or was cancelled; or
+- shipped by T, its deliver-by before T, and on its way at T: still on its way now (status "fulfilled"),
+  or one of its parcels shipped by T and not delivered by T. One span per parcel (one for the order while
+  it is still on its way), from shipping, counted once past the deliver-by, until delivered or cancelled.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    and_,
+    case,
+    delete,
+    insert,
+    literal,
+    or_,
+    select,
+    union,
+)
+
+from hotdash.store.models import DelaySpan, Order, Shipment
+
+STATUSES = ("unfulfilled", "partial", "fulfilled", "delivered", "cancelled")
+COLUMNS = ["store_id", "order_id", "promise_at", "starts_at", "ends_at", "ship_by", "status", "total"]
+
+
+def _later(a: Any, b: Any) -> ColumnElement[Any]:
+    """The later of two timestamps, neither NULL (portable: SQLite has no GREATEST)."""
+    return case((a > b, a), else_=b)
+
+
+def _earlier(a: Any, b: Any) -> ColumnElement[Any]:
+    """The earlier of two timestamps, NULL standing for "never"."""
+    return case((a.is_(None), b), (b.is_(None), a), (a < b, a), else_=b)
+
+
+def _not_empty(promise: Any, start: Any, end: Any) -> ColumnElement[bool]:
+    """Only spans during which the order can be late: ending after both the promise and the start."""
+    return or_(end.is_(None), and_(end > promise, end > start))
+
+
+def refresh_delay_spans(
+    connection: Connection, *, store_id: int, tz: ZoneInfo | None = None, since: datetime | None = None
+) -> None:
+    """Recompute the store's delay spans of the orders placed at or after `since` (all if None).
+
+    Call it after writing orders or shipments, in the same transaction, with `since` the earliest
+    `placed_at` among the orders written or whose shipments were written (an order placed last month and
+    delivered today needs since <= its placed_at). It has the shape of
+    hotdash.store.rollups.refresh_rollups so the two are called side by side; `tz` is not needed (spans are
+    instants) and accepted for that shape. It flushes nothing itself: it runs on the connection.
+    """
+    del tz  # spans are instants, not local days
+    mine = [Order.store_id == store_id, Order.fulfillment_status.in_(STATUSES), Order.ship_by.is_not(None)]
+    if since is not None:
+        mine.append(Order.placed_at >= since)
+    orders = select(Order.id).where(*mine)
+    connection.execute(
+        delete(DelaySpan).where(DelaySpan.store_id == store_id, DelaySpan.order_id.in_(orders))
+    )
+    common = (Order.ship_by, Order.fulfillment_status, Order.total)
+
+    # Unshipped past the ship-by: from placing until shipped or cancelled.
+    unshipped_end = _earlier(Order.fulfilled_at, Order.cancelled_at)
+    unshipped = select(
+        literal(store_id), Order.id, Order.ship_by, Order.placed_at, unshipped_end, *common
+    ).where(*mine, _not_empty(Order.ship_by, Order.placed_at, unshipped_end))
+
+    # Still on its way now: from shipping (and placing) until cancelled.
+    shipped_from = _later(Order.placed_at, Order.fulfilled_at)
+    on_its_way = select(
+        literal(store_id), Order.id, Order.deliver_by, shipped_from, Order.cancelled_at, *common
+    ).where(
+        *mine,
+        Order.fulfillment_status == "fulfilled",
+        Order.fulfilled_at.is_not(None),
+        Order.deliver_by.is_not(None),
+        _not_empty(Order.deliver_by, shipped_from, Order.cancelled_at),
+    )
+
+    # Each parcel of an order no longer on its way: from its shipping until delivered or cancelled.
+    parcel_from = _later(shipped_from, Shipment.shipped_at)
+    parcel_end = _earlier(Shipment.delivered_at, Order.cancelled_at)
+    parcels = (
+        select(literal(store_id), Order.id, Order.deliver_by, parcel_from, parcel_end, *common)
+        .join(Shipment, Shipment.order_id == Order.id)
+        .where(
+            *mine,
+            Order.fulfillment_status != "fulfilled",
+            Order.fulfilled_at.is_not(None),
+            Order.deliver_by.is_not(None),
+            Shipment.shipped_at.is_not(None),
+            _not_empty(Order.deliver_by, parcel_from, parcel_end),
+        )
+    )
+    for query in (unshipped, on_its_way, parcels):
+        connection.execute(insert(DelaySpan).from_select(COLUMNS, query))
+
+
+def late_at(store_id: int, moment: datetime, *where: ColumnElement[bool]) -> CompoundSelect[Any]:
+    """Return the orders of the store late at `moment` (order_id, total, promise_at), each once.
+
+    In two halves, spans ending after `moment` and spans not ended, so both read a range of
+    ix_delay_spans_store_ends (an OR of the two would read the store's whole index); UNION (not ALL) counts
+    an order with several parcels on their way once: it has a single promise then.
+    """
+    running = (
+        DelaySpan.promise_at < moment,
+        DelaySpan.starts_at <= moment,
+        DelaySpan.store_id == store_id,
+        *where,
+    )
+    columns = (DelaySpan.order_id, DelaySpan.total, DelaySpan.promise_at)
+    return union(
+        select(*columns).where(DelaySpan.ends_at > moment, *running),
+        select(*columns).where(DelaySpan.ends_at.is_(None), *running),
+    )
+
+
+__all__ = ["late_at", "refresh_delay_spans"]
