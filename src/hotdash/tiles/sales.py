@@ -4,6 +4,8 @@ moved, the top SKUs, and the fulfillment blockers that hold revenue back.
 Decisions where the guide is silent:
 - The status follows revenue against its 7-day baseline only; stockouts and late orders are exceptions
   here and set the Inventory and Fulfillment tiles' status, so one cause does not redden three tiles.
+- A drop is judged only once the baseline averages `sales.min_baseline_orders` orders in the window:
+  early in the day "down 100%" is one order not yet placed.
 - The AOV baseline is the mean of the 7 windows' AOVs, like every other baseline.
 - Sessions are compared over complete local days (yesterday for today and 24h), since today's traffic
   row is still filling.
@@ -280,6 +282,8 @@ def compute(ctx: TileContext) -> TileResult:
         th["sales.revenue_watch_drop_pct"],
         th["sales.revenue_warning_drop_pct"],
         th["sales.revenue_critical_drop_pct"],
+        baseline_orders=base_orders,
+        min_orders=th["sales.min_baseline_orders"],
     )
     stakes = {
         "procurement": out_value,
@@ -298,7 +302,7 @@ def compute(ctx: TileContext) -> TileResult:
         name=NAME,
         title=TITLE,
         status=status,
-        status_reason=_status_reason(status, revenue, base_revenue, ctx),
+        status_reason=_status_reason(status, revenue, base_revenue, base_orders, ctx),
         window=window.name.value,
         window_label=window.label,
         computed_at=ctx.now,
@@ -326,7 +330,9 @@ def _top_chart(skus: list[TopSku]) -> Chart:
     )
 
 
-def _status_reason(status: Status, revenue: float, baseline: float | None, ctx: TileContext) -> str:
+def _status_reason(
+    status: Status, revenue: float, baseline: float | None, baseline_orders: float | None, ctx: TileContext
+) -> str:
     cur, th = ctx.currency, ctx.thresholds
     pct = change_pct(revenue, baseline)
     if baseline is None or pct is None:
@@ -335,6 +341,12 @@ def _status_reason(status: Status, revenue: float, baseline: float | None, ctx: 
         f"Revenue {fmt_money(revenue, cur)} is {fmt_pct(pct)} against its 7-day baseline of "
         f"{fmt_money(baseline, cur)}"
     )
+    least = th["sales.min_baseline_orders"]
+    if least > 0 and not rules.enough_volume(baseline_orders, least):
+        return (
+            f"{head}, from {baseline_orders or 0:.1f} orders on average: too little volume to judge "
+            f"(under {least:g} orders)."
+        )
     limits = {
         Status.critical: ("sales.revenue_critical_drop_pct", "critical"),
         Status.warning: ("sales.revenue_warning_drop_pct", "a warning"),
