@@ -1,4 +1,5 @@
-"""The delay spans say, for any instant, exactly which orders were late then, as the raw rows do.
+"""The delay rollups answer as the raw rows do: the spans say exactly which orders were late at any instant,
+the on-time hours give the on-time ship rate of any window.
 
 Orders and parcels are drawn at random (seeded) on a grid of whole hours, so many instants fall exactly on
 a promise, a shipping or a delivery; the spans' answer is compared with the definition applied to the raw
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from hotdash.db.session import session_factory
 from hotdash.store import models as m
-from hotdash.store.delays import late_at, refresh_delay_spans
+from hotdash.store.delays import late_at, refresh_delay_rollups
+from hotdash.tiles.queries import on_time_rate
 from tests.tiles.builders import add
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
@@ -123,19 +125,58 @@ def _assert_spans_match(session: Session, store: m.Store) -> None:
         assert _late_by_spans(session, store, moment) == expected, moment
 
 
+def _on_time_by_definition(session: Session, store: m.Store, start: datetime, end: datetime) -> float | None:
+    due = [
+        o
+        for o in session.scalars(select(m.Order).where(m.Order.store_id == store.id))
+        if o.fulfillment_status in STATUSES[:-1]
+        and o.cancelled_at is None
+        and o.ship_by is not None
+        and start <= o.ship_by < end
+    ]
+    ok = [o for o in due if o.fulfilled_at is not None and o.fulfilled_at <= o.ship_by]
+    return len(ok) / len(due) if due else None
+
+
+def _assert_on_time_matches(session: Session, store: m.Store) -> None:
+    rng = random.Random(5)
+    windows = [
+        (T0 + 10 * H, T0 + 60 * H),
+        (T0, T0 + 200 * H),
+        (T0 + 20 * H, T0 + 20 * H + timedelta(minutes=30)),
+    ]
+    for _ in range(12):  # ragged edges: minutes past the hour, on both sides
+        start = T0 + timedelta(minutes=rng.randint(0, 80 * 60))
+        windows.append((start, start + timedelta(minutes=rng.randint(1, 70 * 60))))
+    rates = []
+    for start, end in windows:
+        expected = _on_time_by_definition(session, store, start, end)
+        assert on_time_rate(session, store.id, start, end) == expected, (start, end)
+        rates.append(expected)
+    assert any(r is not None and 0 < r < 1 for r in rates)  # neither all late nor all on time
+
+
 def _spans(session: Session, store: m.Store) -> list[tuple[object, ...]]:
     columns = (m.DelaySpan.order_id, m.DelaySpan.promise_at, m.DelaySpan.starts_at, m.DelaySpan.ends_at)
     query = select(*columns, m.DelaySpan.status, m.DelaySpan.total).where(m.DelaySpan.store_id == store.id)
     return sorted(tuple(r) for r in session.execute(query).all())
 
 
-def test_spans_say_which_orders_were_late_at_any_instant(session: Session) -> None:
+def _hours(session: Session, store: m.Store) -> list[tuple[object, ...]]:
+    query = select(m.ShipByHourly.hour, m.ShipByHourly.due, m.ShipByHourly.on_time).where(
+        m.ShipByHourly.store_id == store.id
+    )
+    return sorted(tuple(r) for r in session.execute(query).all())
+
+
+def test_spans_and_hours_answer_as_the_raw_orders_do(session: Session) -> None:
     store = add(session, m.Store)
     _orders(session, store, random.Random(3), 160)
 
-    refresh_delay_spans(session.connection(), store_id=store.id, tz=NY)
+    refresh_delay_rollups(session.connection(), store_id=store.id, tz=NY)
 
     _assert_spans_match(session, store)
+    _assert_on_time_matches(session, store)
     # The data means something: late unshipped orders and late parcels, dozens at once.
     ship_by = {o.id: o.ship_by for o in session.scalars(select(m.Order))}
     late = _late_by_definition(session, store, T0 + 40 * H)
@@ -150,8 +191,8 @@ def test_spans_follow_orders_that_change_and_equal_a_rebuild(session: Session) -
     rng = random.Random(11)
     orders = _orders(session, store, rng, 120)
     _orders(session, other, rng, 20)
-    refresh_delay_spans(session.connection(), store_id=store.id, tz=NY)
-    refresh_delay_spans(session.connection(), store_id=other.id, tz=NY)
+    refresh_delay_rollups(session.connection(), store_id=store.id, tz=NY)
+    refresh_delay_rollups(session.connection(), store_id=other.id, tz=NY)
     others_before = _spans(session, other)
 
     # The recent orders change the way an import would change them: shipped, delivered, cancelled.
@@ -173,12 +214,14 @@ def test_spans_follow_orders_that_change_and_equal_a_rebuild(session: Session) -
     session.flush()
     since = min(o.placed_at for o in [*changed, *added])
 
-    refresh_delay_spans(session.connection(), store_id=store.id, tz=NY, since=since)
+    refresh_delay_rollups(session.connection(), store_id=store.id, tz=NY, since=since)
 
     _assert_spans_match(session, store)
-    incremental = _spans(session, store)
-    refresh_delay_spans(session.connection(), store_id=store.id, tz=NY)
+    _assert_on_time_matches(session, store)
+    incremental, hours = _spans(session, store), _hours(session, store)
+    refresh_delay_rollups(session.connection(), store_id=store.id, tz=NY)
     assert _spans(session, store) == incremental  # the same as rebuilt from scratch
+    assert _hours(session, store) == hours
     assert _spans(session, other) == others_before  # another store's spans are left alone
     count = session.scalar(
         select(func.count()).select_from(m.DelaySpan).where(m.DelaySpan.store_id == store.id)

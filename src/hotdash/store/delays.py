@@ -1,9 +1,12 @@
-"""Keep the delay spans in step with the orders and their parcels: when each order was past its promise.
+"""Keep the delay rollups in step with the orders and their parcels: when each order was past its promise
+(delay spans), and how many orders were due to ship in each hour and shipped on time (ship_by_hourly).
 
 Fulfillment Health compares today's delayed orders with "as they stood 7 days ago". Rebuilding that from
 the raw orders means checking a week of orders and their parcels (~20 ms on a million orders); the spans
 answer it from the few rows still running then. Each span is exact, so the state at any instant equals the
 raw rebuild, and the whole table can be rebuilt from the raw orders and shipments at any time.
+
+The on-time rate of any week is whole hours of ship_by_hourly plus the orders of its two ragged edges.
 
 An order is late at instant T when it was placed by T, not cancelled by T, and either
 - not shipped by T (fulfilled_at NULL or after T) and its ship-by is before T: the span runs from the order's
@@ -15,7 +18,7 @@ An order is late at instant T when it was placed by T, not cancelled by T, and e
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +29,7 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    func,
     insert,
     literal,
     or_,
@@ -33,9 +37,11 @@ from sqlalchemy import (
     union,
 )
 
-from hotdash.store.models import DelaySpan, Order, Shipment
+from hotdash.db.dialects import utc_hour
+from hotdash.store.models import DelaySpan, Order, ShipByHourly, Shipment
 
 STATUSES = ("unfulfilled", "partial", "fulfilled", "delivered", "cancelled")
+LIVE_STATUSES = STATUSES[:-1]
 COLUMNS = ["store_id", "order_id", "promise_at", "starts_at", "ends_at", "ship_by", "status", "total"]
 
 
@@ -54,18 +60,62 @@ def _not_empty(promise: Any, start: Any, end: Any) -> ColumnElement[bool]:
     return or_(end.is_(None), and_(end > promise, end > start))
 
 
-def refresh_delay_spans(
+def refresh_delay_rollups(
     connection: Connection, *, store_id: int, tz: ZoneInfo | None = None, since: datetime | None = None
 ) -> None:
-    """Recompute the store's delay spans of the orders placed at or after `since` (all if None).
+    """Recompute the store's delay spans and on-time hours for the orders placed at or after `since` (all
+    of them if None).
 
     Call it after writing orders or shipments, in the same transaction, with `since` the earliest
     `placed_at` among the orders written or whose shipments were written (an order placed last month and
     delivered today needs since <= its placed_at). It has the shape of
-    hotdash.store.rollups.refresh_rollups so the two are called side by side; `tz` is not needed (spans are
-    instants) and accepted for that shape. It flushes nothing itself: it runs on the connection.
+    hotdash.store.rollups.refresh_rollups so the two are called side by side (refresh_all_rollups calls
+    both); `tz` is not needed (both are kept by instant) and accepted for that shape. It writes through the
+    connection and commits nothing.
     """
-    del tz  # spans are instants, not local days
+    del tz  # spans and UTC hours are instants, not local days
+    _refresh_spans(connection, store_id, since)
+    _refresh_ship_by_hours(connection, store_id, since)
+
+
+def _floor_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _refresh_ship_by_hours(connection: Connection, store_id: int, since: datetime | None) -> None:
+    """Recompute ship_by_hourly from the earliest hour an order placed since `since` is due in.
+
+    That hour's bucket also holds orders placed earlier, so every order due from then on is counted again.
+    An order's ship-by normally follows its placing; one due before it is covered from `since`'s hour on.
+    """
+    live = (
+        Order.store_id == store_id,
+        Order.fulfillment_status.in_(LIVE_STATUSES),
+        Order.cancelled_at.is_(None),
+    )
+    stale = [ShipByHourly.store_id == store_id]
+    due = [*live, Order.ship_by.is_not(None)]
+    if since is not None:
+        first = connection.execute(
+            select(func.min(Order.ship_by)).where(Order.store_id == store_id, Order.placed_at >= since)
+        ).scalar()
+        hour_from = _floor_hour(min(since, first) if first is not None else since)
+        stale.append(ShipByHourly.hour >= hour_from)
+        due.append(Order.ship_by >= hour_from)
+    connection.execute(delete(ShipByHourly).where(*stale))
+    hour = utc_hour(connection, Order.ship_by).label("hour")
+    hourly = (
+        select(
+            literal(store_id), hour, func.count(), func.count().filter(Order.fulfilled_at <= Order.ship_by)
+        )
+        .where(*due)
+        .group_by(hour)
+    )
+    connection.execute(insert(ShipByHourly).from_select(["store_id", "hour", "due", "on_time"], hourly))
+
+
+def _refresh_spans(connection: Connection, store_id: int, since: datetime | None) -> None:
+    """Recompute the delay spans of the store's orders placed at or after `since` (all if None)."""
     mine = [Order.store_id == store_id, Order.fulfillment_status.in_(STATUSES), Order.ship_by.is_not(None)]
     if since is not None:
         mine.append(Order.placed_at >= since)
@@ -132,4 +182,4 @@ def late_at(store_id: int, moment: datetime, *where: ColumnElement[bool]) -> Com
     )
 
 
-__all__ = ["late_at", "refresh_delay_spans"]
+__all__ = ["late_at", "refresh_delay_rollups"]

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or
 from sqlalchemy.orm import Session
 
 from hotdash.db.dialects import shifted_date, utc_hour
-from hotdash.store.delays import refresh_delay_spans
+from hotdash.store.delays import refresh_delay_rollups
 from hotdash.store.models import Order, OrderLine, SalesHourly, SkuSalesDaily, Store
 
 LIVE = Order.cancelled_at.is_(None)
@@ -112,7 +112,7 @@ def refresh_all_rollups(connection: Connection) -> None:
     """Recompute the rollups and delay spans of every store from scratch."""
     for store_id, timezone in connection.execute(select(Store.id, Store.timezone)).all():
         refresh_rollups(connection, store_id=store_id, tz=ZoneInfo(timezone))
-        refresh_delay_spans(connection, store_id=store_id, tz=ZoneInfo(timezone))
+        refresh_delay_rollups(connection, store_id=store_id, tz=ZoneInfo(timezone))
 
 
 @dataclass(frozen=True)

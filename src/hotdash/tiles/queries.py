@@ -21,12 +21,13 @@ from sqlalchemy import (
     select,
     true,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from hotdash.db.dialects import shifted_date
 from hotdash.store.delays import late_at
-from hotdash.store.models import DelaySpan, Order, SalesHourly
+from hotdash.store.models import DelaySpan, Order, SalesHourly, ShipByHourly
 from hotdash.tiles.schemas import Figure, RecordRef, Trend, Unit
 from hotdash.tiles.windows import change_pct
 
@@ -162,19 +163,52 @@ class DelayHistory:
     on_time_before: float | None
 
 
-def _on_time(session: Session, store: ColumnElement[bool], start: datetime, end: datetime) -> float | None:
-    """Return the share of live orders due to ship in [start, end) that shipped by their ship-by."""
-    live = (Order.fulfillment_status.in_(LIVE_STATUSES), Order.cancelled_at.is_(None), store)
+def on_time_rate(session: Session, store_id: int, start: datetime, end: datetime) -> float | None:
+    """Return the share of live orders due to ship in [start, end) that shipped by their ship-by.
+
+    Whole UTC hours come from ship_by_hourly (hotdash.store.delays), the ragged edges from the orders
+    themselves, so the rate equals a count over the raw orders.
+    """
+    inner_start, inner_end = _inner_hours(start, end)
+    due, ok = 0, 0
+    if inner_start < inner_end:
+        row = session.execute(
+            select(
+                func.coalesce(func.sum(ShipByHourly.due), 0), func.coalesce(func.sum(ShipByHourly.on_time), 0)
+            ).where(
+                ShipByHourly.store_id == store_id,
+                ShipByHourly.hour >= inner_start,
+                ShipByHourly.hour < inner_end,
+            )
+        ).one()
+        due, ok = int(row[0]), int(row[1])
+        edges = [(start, inner_start), (inner_end, end)]
+    else:
+        edges = [(start, end)]
+    live = (
+        Order.fulfillment_status.in_(LIVE_STATUSES),
+        Order.cancelled_at.is_(None),
+        unindexed(Order.store_id) == store_id,
+    )
+    # One range of the (status, ship_by) index per edge: an OR of the two would read every live order.
     shipped = func.count().filter(Order.fulfilled_at <= Order.ship_by)
-    due, ok = session.execute(
-        select(func.count(), shipped).where(*live, Order.ship_by >= start, Order.ship_by < end)
-    ).one()
-    return int(ok) / int(due) if due else None
+    parts = [
+        select(func.count().label("due"), shipped.label("ok")).where(
+            *live, Order.ship_by >= a, Order.ship_by < b
+        )
+        for a, b in edges
+        if a < b
+    ]
+    if parts:
+        counts = union_all(*parts).subquery()
+        raw_due, raw_ok = session.execute(select(func.sum(counts.c.due), func.sum(counts.c.ok))).one()
+        due, ok = due + int(raw_due or 0), ok + int(raw_ok or 0)
+    return ok / due if due else None
 
 
 def delay_history(session: Session, store_id: int, now: datetime, days: int = 7) -> DelayHistory:
     """Read the delayed orders of `days` ago from the delay spans, and the on-time ship rates of the two weeks
-    before now.
+    before now from the on-time hours.
 
     Late then (hotdash.store.delays): placed, not yet cancelled, and either not shipped by its ship-by, or
     shipped and not delivered by its deliver-by. Judged: every order whose ship-by fell in the week before
@@ -191,13 +225,12 @@ def delay_history(session: Session, store_id: int, now: datetime, days: int = 7)
     count, value, oldest = session.execute(
         select(func.count(), func.sum(late.c.total), func.min(late.c.promise_at))
     ).one()
-    store = unindexed(Order.store_id) == store_id
     return DelayHistory(
         delayed=int(count),
         value=money(value),
         oldest=oldest,
-        on_time=_on_time(session, store, then, now),
-        on_time_before=_on_time(session, store, since, then),
+        on_time=on_time_rate(session, store_id, then, now),
+        on_time_before=on_time_rate(session, store_id, since, then),
     )
 
 

@@ -68,6 +68,20 @@ class DelaySpan(IdMixin, Base):
     total: Mapped[Decimal] = mapped_column(Money)
 
 
+class ShipByHourly(IdMixin, Base):
+    """One store's live orders due to ship in one UTC hour (by ship-by), and how many shipped by then."""
+
+    __tablename__ = "ship_by_hourly"
+
+    store_id: Mapped[int] = mapped_column(IdType, ForeignKey("stores.id"))
+    hour: Mapped[datetime] = mapped_column(doc="start of the UTC hour the ship-by falls in")
+    due: Mapped[int] = mapped_column(
+        Integer, doc="live orders (not cancelled) with their ship-by in the hour"
+    )
+    on_time: Mapped[int] = mapped_column(Integer, doc="of those, shipped at or before their ship-by")
+
+
+UniqueConstraint(ShipByHourly.store_id, ShipByHourly.hour, name="uq_ship_by_hourly_store_hour")
 # "Late at T" reads the spans still running at T (ending after it, or not ended and past their promise)
 # from this index alone.
 Index(

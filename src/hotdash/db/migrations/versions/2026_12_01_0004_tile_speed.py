@@ -1,4 +1,4 @@
-"""tile speed: delay spans; undelivered parcels by last scan; operators' tickets covered
+"""tile speed: delay spans, on-time by ship-by hour, silent parcels and operators' tickets indexed
 
 Revision ID: 0004
 Revises: 0003
@@ -44,6 +44,18 @@ def upgrade() -> None:
             ["store_id", "ends_at", "promise_at", "starts_at", "ship_by", "status", "order_id", "total"],
             unique=False,
         )
+    # Live orders due to ship per UTC hour and how many shipped on time: the on-time ship rate of any week.
+    op.create_table(
+        "ship_by_hourly",
+        sa.Column("store_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due", sa.Integer(), nullable=False),
+        sa.Column("on_time", sa.Integer(), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(["store_id"], ["stores.id"], name=op.f("fk_ship_by_hourly_store_id_stores")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ship_by_hourly")),
+        sa.UniqueConstraint("store_id", "hour", name="uq_ship_by_hourly_store_hour"),
+    )
     # An expression index: the silent-parcel check filters on the parcel's last scan or, before any scan,
     # its ship time (hotdash.tiles.fulfillment._silent), so it reads only the silent parcels.
     op.create_index(
@@ -67,4 +79,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_tickets_assignee_created")
         batch_op.create_index("ix_tickets_assignee_created", ["assignee_id", "created_at"], unique=False)
     op.drop_index("ix_shipments_undelivered_last_scan", table_name="shipments")
+    op.drop_table("ship_by_hourly")
     op.drop_table("delay_spans")
