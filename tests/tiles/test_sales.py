@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from hotdash.store import models as m
-from hotdash.store.rollups import refresh_rollups
+from hotdash.store.rollups import refresh_rollups, sales_totals, sales_totals_many
 from hotdash.tiles import sales
 from hotdash.tiles.context import make_context
 from hotdash.tiles.schemas import Figure, Status, TileResult
@@ -273,3 +273,25 @@ def test_a_drop_on_too_few_orders_is_not_judged(session: Session) -> None:
     judged = status_at(**{"sales.min_baseline_orders": 1})
     assert judged.status is Status.critical
     assert "a drop over 35% is critical" in judged.status_reason
+
+
+def test_many_windows_at_once_equal_each_window_alone(session: Session, week: Shop) -> None:
+    refresh_rollups(session.connection(), store_id=week.store.id, tz=NY)
+    minute = timedelta(minutes=1)
+    windows = [
+        (TODAY_START, NOW),  # ragged end
+        (TODAY_START + 17 * minute, NOW - 7 * D),  # empty: ends before it starts
+        (NOW - 20 * minute, NOW),  # inside one hour
+        (TODAY_START - 7 * D, TODAY_START),  # whole hours only
+        (TODAY_START - 7 * D + 59 * minute, NOW - 3 * D + minute),  # ragged both ends, across days
+        (NOW + D, NOW + 2 * D),  # nothing sold
+    ] + [(TODAY_START - k * D, NOW - k * D) for k in range(1, 8)]
+
+    many = sales_totals_many(session=session, store_id=week.store.id, windows=windows)
+
+    alone = [sales_totals(session=session, store_id=week.store.id, start=a, end=b) for a, b in windows]
+    assert many == alone
+    assert [t.revenue for t in many] == [revenue_in(week, a, b) for a, b in windows]
+    assert [t.orders for t in many] == [orders_in(week, a, b) for a, b in windows]
+    assert many[0].revenue == Decimal("180.00")
+    assert many[0].units == 2 + 5 + 1

@@ -8,6 +8,7 @@ result equals a scan of the raw orders at a fraction of the cost.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -163,3 +164,73 @@ def sales_totals(*, session: Session, store_id: int, start: datetime, end: datet
     ).one()
     total = (revenue + Decimal(str(raw[1]))).quantize(Decimal("0.01"))
     return SalesTotals(orders=orders + int(raw[0]), revenue=total, units=units + int(raw[2]))
+
+
+def sales_totals_many(
+    *, session: Session, store_id: int, windows: Sequence[tuple[datetime, datetime]]
+) -> list[SalesTotals]:
+    """Return `sales_totals` of each [start, end) window, exactly as it would, in two statements in all.
+
+    A tile compares a window with seven or eight earlier ones: one statement sums each window's whole hours
+    from the rollup, one each window's ragged edges from the orders, instead of two per window.
+    """
+    if not windows:
+        return []
+    inner = [(_ceil_hour(start), _floor_hour(end)) for start, end in windows]
+    orders = [0] * len(windows)
+    revenue = [Decimal("0")] * len(windows)
+    units = [0] * len(windows)
+    whole = [(i, a, b) for i, (a, b) in enumerate(inner) if a < b]
+    if whole:
+        columns = []
+        for _, a, b in whole:
+            inside = and_(SalesHourly.hour >= a, SalesHourly.hour < b)
+            columns += [
+                func.coalesce(func.sum(case((inside, column), else_=0)), 0)
+                for column in (SalesHourly.orders, SalesHourly.revenue, SalesHourly.units)
+            ]
+        row = session.execute(
+            select(*columns).where(
+                SalesHourly.store_id == store_id,
+                SalesHourly.hour >= min(a for _, a, _ in whole),
+                SalesHourly.hour < max(b for _, _, b in whole),
+            )
+        ).one()
+        for k, (i, _, _) in enumerate(whole):
+            orders[i], revenue[i], units[i] = (
+                int(row[3 * k]),
+                Decimal(str(row[3 * k + 1])),
+                int(row[3 * k + 2]),
+            )
+    # The edges of every window: minutes of orders each, found through the (store, placed_at) index.
+    edges: list[list[tuple[datetime, datetime]]] = []
+    for (start, end), (a, b) in zip(windows, inner, strict=True):
+        edges.append([(start, a), (b, end)] if a < b else [(start, end)])
+    ranges = [and_(Order.placed_at >= x, Order.placed_at < y) for spans in edges for x, y in spans if x < y]
+    line_units = (
+        select(func.coalesce(func.sum(OrderLine.quantity), 0))
+        .where(OrderLine.order_id == Order.id)
+        .scalar_subquery()
+    )
+    found = (
+        select(Order.placed_at, Order.total, line_units.label("units"))
+        .where(Order.store_id == store_id, LIVE, or_(*ranges) if ranges else literal(False))
+        .subquery()
+    )
+    columns = []
+    for spans in edges:
+        inside = or_(*[and_(found.c.placed_at >= x, found.c.placed_at < y) for x, y in spans])
+        columns += [
+            func.coalesce(func.sum(case((inside, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((inside, found.c.total), else_=0)), 0),
+            func.coalesce(func.sum(case((inside, found.c.units), else_=0)), 0),
+        ]
+    raw = session.execute(select(*columns)).one()
+    return [
+        SalesTotals(
+            orders=orders[i] + int(raw[3 * i]),
+            revenue=(revenue[i] + Decimal(str(raw[3 * i + 1]))).quantize(Decimal("0.01")),
+            units=units[i] + int(raw[3 * i + 2]),
+        )
+        for i in range(len(windows))
+    ]

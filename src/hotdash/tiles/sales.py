@@ -31,7 +31,7 @@ from hotdash.store.models import (
     Sku,
     SkuSalesDaily,
 )
-from hotdash.store.rollups import SalesTotals, sales_totals
+from hotdash.store.rollups import sales_totals_many
 from hotdash.tiles.context import TileContext
 from hotdash.tiles.playbook import fulfillment as fulfillment_rules
 from hotdash.tiles.playbook import sales as rules
@@ -52,7 +52,7 @@ from hotdash.tiles.queries import (
     summary_and_first,
 )
 from hotdash.tiles.schemas import Chart, Recommendation, Series, Status, TileException, TileResult
-from hotdash.tiles.windows import Window, WindowName, change_pct
+from hotdash.tiles.windows import WindowName, change_pct
 
 NAME, TITLE = "sales", "Sales Pulse"
 DAY = timedelta(days=1)
@@ -232,10 +232,12 @@ def compute(ctx: TileContext) -> TileResult:
     """Compute the Sales Pulse tile for the context's window."""
     window, th = ctx.window, ctx.thresholds
 
-    def totals(w: Window) -> SalesTotals:
-        return sales_totals(session=ctx.session, store_id=ctx.store.id, start=w.start, end=w.end)
-
-    now_t, week_t, base = totals(window), totals(window.last_week()), [totals(w) for w in window.baseline()]
+    # The window and its 7 baseline windows in one go; the 7th of them, 7 days back, is last week's.
+    windows = [window, *window.baseline()]
+    totals = sales_totals_many(
+        session=ctx.session, store_id=ctx.store.id, windows=[(w.start, w.end) for w in windows]
+    )
+    now_t, week_t, base = totals[0], totals[7], totals[1:]
     base_revenue, base_orders = mean([float(t.revenue) for t in base]), mean([float(t.orders) for t in base])
     base_aov = mean([as_float(t.aov) for t in base])
     sessions, sessions_lw, sessions_base, session_days = _sessions(ctx)
