@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or_, select
+from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from hotdash.db.dialects import shifted_date, utc_hour
@@ -202,35 +203,41 @@ def sales_totals_many(
                 Decimal(str(row[3 * k + 1])),
                 int(row[3 * k + 2]),
             )
-    # The edges of every window: minutes of orders each, found through the (store, placed_at) index.
-    edges: list[list[tuple[datetime, datetime]]] = []
-    for (start, end), (a, b) in zip(windows, inner, strict=True):
-        edges.append([(start, a), (b, end)] if a < b else [(start, end)])
-    ranges = [and_(Order.placed_at >= x, Order.placed_at < y) for spans in edges for x, y in spans if x < y]
+    # The edges of every window: minutes of orders each. One UNION ALL part per edge, so each reads its own
+    # range of the (store, placed_at) index (an OR of them all would read every order of the store).
     line_units = (
         select(func.coalesce(func.sum(OrderLine.quantity), 0))
         .where(OrderLine.order_id == Order.id)
         .scalar_subquery()
     )
-    found = (
-        select(Order.placed_at, Order.total, line_units.label("units"))
-        .where(Order.store_id == store_id, LIVE, or_(*ranges) if ranges else literal(False))
-        .subquery()
-    )
-    columns = []
-    for spans in edges:
-        inside = or_(*[and_(found.c.placed_at >= x, found.c.placed_at < y) for x, y in spans])
-        columns += [
-            func.coalesce(func.sum(case((inside, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((inside, found.c.total), else_=0)), 0),
-            func.coalesce(func.sum(case((inside, found.c.units), else_=0)), 0),
-        ]
-    raw = session.execute(select(*columns)).one()
+    parts: list[Any] = []
+    owner: list[int] = []
+    for i, ((start, end), (a, b)) in enumerate(zip(windows, inner, strict=True)):
+        for x, y in [(start, a), (b, end)] if a < b else [(start, end)]:
+            if x < y:
+                owner.append(i)
+                parts.append(
+                    select(
+                        literal(len(parts)).label("part"),
+                        func.count().label("orders"),
+                        func.coalesce(func.sum(Order.total), 0).label("revenue"),
+                        func.coalesce(func.sum(line_units), 0).label("units"),
+                    ).where(Order.store_id == store_id, LIVE, Order.placed_at >= x, Order.placed_at < y)
+                )
+    edge_orders = [0] * len(windows)
+    edge_revenue = [Decimal("0")] * len(windows)
+    edge_units = [0] * len(windows)
+    if parts:
+        for part, n, money, quantity in session.execute(union_all(*parts)).all():
+            i = owner[part]
+            edge_orders[i] += int(n)
+            edge_revenue[i] += Decimal(str(money))
+            edge_units[i] += int(quantity)
     return [
         SalesTotals(
-            orders=orders[i] + int(raw[3 * i]),
-            revenue=(revenue[i] + Decimal(str(raw[3 * i + 1]))).quantize(Decimal("0.01")),
-            units=units[i] + int(raw[3 * i + 2]),
+            orders=orders[i] + edge_orders[i],
+            revenue=(revenue[i] + edge_revenue[i]).quantize(Decimal("0.01")),
+            units=units[i] + edge_units[i],
         )
         for i in range(len(windows))
     ]
