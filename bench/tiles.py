@@ -17,6 +17,7 @@ inside a timed run; --no-gc-freeze measures without it.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import statistics
 import time
@@ -45,14 +46,16 @@ def percentile(samples: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def timed(action: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
+def timed(action: Callable[[], Any], runs: int) -> tuple[list[float], list[float], Any]:
+    """Return the wall-clock ms and the CPU ms of each run after a warm-up, and the last result."""
     result = action()  # warm-up: caches, page cache, lazy imports
-    samples = []
+    samples, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = action()
         samples.append((time.perf_counter() - started) * 1000)
-    return samples, result
+        cpu.append((time.process_time() - cpu_started) * 1000)
+    return samples, cpu, result
 
 
 def figure(board: Any, tile: str, key: str) -> float | None:
@@ -107,9 +110,11 @@ def main() -> None:
     if not args.no_gc_freeze:
         freeze_startup_heap()
 
-    ours_ms, board = timed(ours, args.runs)
-    sql_ms, by_sql = timed(lambda: reference_sql.all_tiles(raw, NOW, tz, calendar), args.runs)
-    pandas_ms, by_pandas = timed(lambda: reference_pandas.all_tiles(frames, NOW, tz, calendar), args.runs)
+    ours_ms, ours_cpu, board = timed(ours, args.runs)
+    sql_ms, sql_cpu, by_sql = timed(lambda: reference_sql.all_tiles(raw, NOW, tz, calendar), args.runs)
+    pandas_ms, pandas_cpu, by_pandas = timed(
+        lambda: reference_pandas.all_tiles(frames, NOW, tz, calendar), args.runs
+    )
 
     print("\nagreement (hand-written SQL vs pandas, and the tiles where they show the same figure):")
     for tile in by_sql:
@@ -131,13 +136,18 @@ def main() -> None:
     if board.failures:
         print(f"  tiles that failed: {[f.name for f in board.failures]}")
 
-    print("\ntiming (ms)          p50      p95")
-    for label, samples in (
-        ("tiles (ours)", ours_ms),
-        ("hand-written SQL", sql_ms),
-        ("pandas in memory", pandas_ms),
+    # CPU time beside the wall clock: on a shared machine other processes stretch the wall clock, far less
+    # the CPU the process itself used.
+    print(f"\ntiming (ms)          p50      p95   cpu p50  cpu p95   (load {os.getloadavg()[0]:.2f})")
+    for label, samples, cpu in (
+        ("tiles (ours)", ours_ms, ours_cpu),
+        ("hand-written SQL", sql_ms, sql_cpu),
+        ("pandas in memory", pandas_ms, pandas_cpu),
     ):
-        print(f"  {label:18s} {statistics.median(samples):7.1f}  {percentile(samples, 95):7.1f}")
+        print(
+            f"  {label:18s} {statistics.median(samples):7.1f}  {percentile(samples, 95):7.1f}"
+            f"  {statistics.median(cpu):7.1f}  {percentile(cpu, 95):7.1f}"
+        )
     print(f"  (pandas also needed {load_ms:,.0f} ms to load the tables into memory, not counted above)")
     print()
     for label, samples in (("hand-written SQL", sql_ms), ("pandas", pandas_ms)):
