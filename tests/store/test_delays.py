@@ -210,6 +210,10 @@ def test_spans_follow_orders_that_change_and_equal_a_rebuild(session: Session) -
                 parcel.delivered_at = (parcel.shipped_at or o.placed_at) + 70 * H
         else:
             o.fulfillment_status, o.cancelled_at = "cancelled", o.placed_at + 20 * H
+    session.flush()
+    late_then = {i for i, _ in _late_by_definition(session, store, T0 + 80 * H)}
+    late_order = next(o for o in changed if o.id in late_then)
+    late_order.ship_by = None  # a promise withdrawn: the order was never late
     added = _orders(session, store, random.Random(12), 10)
     session.flush()
     since = min(o.placed_at for o in [*changed, *added])

@@ -89,7 +89,8 @@ def _refresh_ship_by_hours(connection: Connection, store_id: int, since: datetim
     An order's ship-by normally follows its placing; one due before it is covered from `since`'s hour on.
     """
     live = (
-        Order.store_id == store_id,
+        # store_id + 0: read by the (status, ship_by) index, not every order of the store by placing.
+        Order.store_id + 0 == store_id,
         Order.fulfillment_status.in_(LIVE_STATUSES),
         Order.cancelled_at.is_(None),
     )
@@ -116,13 +117,16 @@ def _refresh_ship_by_hours(connection: Connection, store_id: int, since: datetim
 
 def _refresh_spans(connection: Connection, store_id: int, since: datetime | None) -> None:
     """Recompute the delay spans of the store's orders placed at or after `since` (all if None)."""
-    mine = [Order.store_id == store_id, Order.fulfillment_status.in_(STATUSES), Order.ship_by.is_not(None)]
+    touched = [Order.store_id == store_id]
     if since is not None:
-        mine.append(Order.placed_at >= since)
-    orders = select(Order.id).where(*mine)
-    connection.execute(
-        delete(DelaySpan).where(DelaySpan.store_id == store_id, DelaySpan.order_id.in_(orders))
-    )
+        touched.append(Order.placed_at >= since)
+    # Every touched order loses its spans, also one whose status or ship-by now gives it none; found by
+    # order (the touched orders are the store's), not by walking the store's spans.
+    if since is None:
+        connection.execute(delete(DelaySpan).where(DelaySpan.store_id == store_id))
+    else:
+        connection.execute(delete(DelaySpan).where(DelaySpan.order_id.in_(select(Order.id).where(*touched))))
+    mine = [*touched, Order.fulfillment_status.in_(STATUSES), Order.ship_by.is_not(None)]
     common = (Order.ship_by, Order.fulfillment_status, Order.total)
 
     # Unshipped past the ship-by: from placing until shipped or cancelled.

@@ -51,8 +51,14 @@ def refresh_rollups(
     connection: Connection, *, store_id: int, tz: ZoneInfo, since: datetime | None = None
 ) -> None:
     """Recompute the store's rollups from `since` (everything if None) on; call after writing orders."""
+    # Two subqueries: SQLite answers a lone min() or max() from the end of the (store, placed_at) index, but
+    # both in one SELECT walk the store's every order (300 ms on the large demo, on every refresh).
+    mine = Order.store_id == store_id
     bounds = connection.execute(
-        select(func.min(Order.placed_at), func.max(Order.placed_at)).where(Order.store_id == store_id)
+        select(
+            select(func.min(Order.placed_at)).where(mine).scalar_subquery(),
+            select(func.max(Order.placed_at)).where(mine).scalar_subquery(),
+        )
     ).one()
     if bounds[0] is None:
         return
