@@ -41,7 +41,7 @@ from hotdash.db.dialects import utc_hour
 from hotdash.store.models import DelaySpan, Order, ShipByHourly, Shipment
 
 STATUSES = ("unfulfilled", "partial", "fulfilled", "delivered", "cancelled")
-LIVE_STATUSES = STATUSES[:-1]
+LIVE_STATUSES = STATUSES[:-1]  # due to ship: the on-time rate's orders (tiles.queries.on_time_rate)
 COLUMNS = ["store_id", "order_id", "promise_at", "starts_at", "ends_at", "ship_by", "status", "total"]
 
 
@@ -186,4 +186,4 @@ def late_at(store_id: int, moment: datetime, *where: ColumnElement[bool]) -> Com
     )
 
 
-__all__ = ["late_at", "refresh_delay_rollups"]
+__all__ = ["LIVE_STATUSES", "late_at", "refresh_delay_rollups"]

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from hotdash.db.dialects import shifted_date
-from hotdash.store.delays import late_at
+from hotdash.store.delays import LIVE_STATUSES, late_at
 from hotdash.store.models import DelaySpan, Order, SalesHourly, ShipByHourly
 from hotdash.tiles.schemas import Figure, RecordRef, Trend, Unit
 from hotdash.tiles.windows import change_pct
@@ -36,8 +36,6 @@ AnySelect = Select[*tuple[Any, ...]]
 RECORDS_LISTED = 50
 RecordEntity = Literal["order", "ticket", "shipment", "sku", "page", "customer", "team_member", "refund"]
 OPEN_STATUSES = ("unfulfilled", "partial")
-LIVE_STATUSES = ("unfulfilled", "partial", "fulfilled", "delivered")
-ALL_STATUSES = (*LIVE_STATUSES, "cancelled")
 CENT = Decimal("0.01")
 HOUR = timedelta(hours=1)
 
