@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -58,8 +59,21 @@ def healthz(request: Request) -> Health:
     return Health(status="ok", schema_revision=head, head_revision=head)
 
 
+def freeze_startup_heap() -> None:
+    """Move every object alive now (modules, classes, functions: ~170k) out of the collector's sight.
+
+    A full collection walks all of them, ~40-70 ms on a shared core, and lands in the middle of a request
+    every few dashboards: it alone put the tiles' p95 at ~200 ms against a ~110 ms median (bench/tiles.py).
+    Objects made after startup are collected as before. A frozen object that dies is still freed by its
+    reference count; only one caught in a reference cycle waits for the unfreeze at shutdown.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    freeze_startup_heap()
     app.state.inbound_writer.start()
     if app.state.settings.inbound_processor:
         app.state.inbound_thread.start()
@@ -69,6 +83,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Commit what was handed over before acknowledging stops, then let the processor finish its batch.
     app.state.inbound_writer.stop()
     app.state.inbound_thread.stop()
+    gc.unfreeze()  # an app started and stopped in a longer process (tests) leaves nothing uncollectable
     # Close pooled connections so a SQLite file is not held open after the server stops.
     app.state.engine.dispose()
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from hotdash.store import models as m
+from hotdash.store.delays import refresh_delay_rollups
 from hotdash.tiles import fulfillment
 from hotdash.tiles.context import make_context
 from hotdash.tiles.schemas import Status, TileException, TileResult
@@ -48,6 +49,8 @@ def parcel(session: Session, o: m.Order, carrier: str, shipped_at: datetime, **f
 
 
 def compute(session: Session, shop: Shop, now: datetime = NOW, **overrides: float) -> TileResult:
+    # As whoever writes orders does: last week's figures are read from the delay spans.
+    refresh_delay_rollups(session.connection(), store_id=shop.store.id, tz=ZoneInfo(shop.store.timezone))
     ctx = make_context(
         session=session, store=shop.store, now=now, window=WindowName.today, thresholds=Thresholds(overrides)
     )

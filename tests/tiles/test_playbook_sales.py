@@ -6,7 +6,14 @@ import dataclasses
 
 import pytest
 
-from hotdash.tiles.playbook.sales import Direction, SalesSignals, diagnose, direction, revenue_status
+from hotdash.tiles.playbook.sales import (
+    Direction,
+    SalesSignals,
+    diagnose,
+    direction,
+    enough_volume,
+    revenue_status,
+)
 from hotdash.tiles.schemas import Status
 
 
@@ -110,3 +117,14 @@ def test_flat_revenue_with_blockers_prioritizes_the_blockers() -> None:
 
 def test_no_baseline_says_so() -> None:
     assert diagnose(signals(revenue_pct=None)).code == "no_baseline"
+
+
+@pytest.mark.parametrize(
+    ("baseline_orders", "expected"),
+    [(None, Status.ok), (0.0, Status.ok), (9.9, Status.ok), (10.0, Status.critical)],
+)
+def test_a_drop_counts_only_on_a_baseline_with_enough_orders(
+    baseline_orders: float | None, expected: Status
+) -> None:
+    assert revenue_status(-100.0, 10, 20, 35, baseline_orders=baseline_orders, min_orders=10) is expected
+    assert enough_volume(baseline_orders, 10) is (expected is Status.critical)

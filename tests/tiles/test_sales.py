@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from hotdash.store import models as m
-from hotdash.store.rollups import refresh_rollups
+from hotdash.store.rollups import refresh_rollups, sales_totals, sales_totals_many
 from hotdash.tiles import sales
 from hotdash.tiles.context import make_context
 from hotdash.tiles.schemas import Figure, Status, TileResult
@@ -129,7 +129,8 @@ def test_today_counts_local_midnight_to_now_with_last_week_and_baseline(session:
 
 
 def test_a_25_percent_drop_is_a_warning_diagnosed_as_upsell(session: Session, week: Shop) -> None:
-    result = compute(session, week)
+    # One order a day in the baseline: judged only with the volume guard off.
+    result = compute(session, week, **{"sales.min_baseline_orders": 0})
     assert result.status is Status.warning
     assert "a drop over 20% is a warning" in result.status_reason
     assert "Upsell problem" in result.recommendation.playbook
@@ -236,7 +237,61 @@ def test_fewer_orders_and_fewer_visitors_is_a_marketing_problem(session: Session
         traffic(session, s, date(2026, 6, 16) - timedelta(days=k), 1000)
     sale(session, s, TODAY_START + H, "50.00")
     traffic(session, s, date(2026, 6, 16), 500)
-    result = compute(session, s)
+    result = compute(session, s, **{"sales.min_baseline_orders": 4})  # the baseline's 4 a day: judged
     assert result.status is Status.critical  # 50 against 200: a 75% drop
     assert "Marketing problem" in result.recommendation.playbook
     assert "traffic down" in result.recommendation.why
+
+
+def test_a_drop_on_too_few_orders_is_not_judged(session: Session) -> None:
+    # Early morning: each of the last 7 days had one $64 order by 01:00; today none yet. "Down 100%" is one
+    # order not yet placed, not a critical revenue drop.
+    s = shop(session)
+    early = datetime(2026, 6, 17, 5, 0, tzinfo=UTC)  # 01:00 in New York
+    for k in range(1, 8):
+        sale(session, s, TODAY_START - k * D + H / 2, "64.00")
+    for k in range(1, 8):  # the rest of those days, after the window
+        sale(session, s, TODAY_START - k * D + 10 * H, "64.00")
+
+    def status_at(**overrides: float) -> TileResult:
+        refresh_rollups(session.connection(), store_id=s.store.id, tz=NY)
+        ctx = make_context(
+            session=session,
+            store=s.store,
+            now=early,
+            window=WindowName.today,
+            thresholds=Thresholds(overrides),
+        )
+        return sales.compute(ctx)
+
+    guarded = status_at()
+    assert fig(guarded, "revenue").value == 0.0
+    assert guarded.status is Status.ok
+    assert "too little volume to judge (under 10 orders)" in guarded.status_reason
+    assert "1.0 orders on average" in guarded.status_reason
+    # At the threshold it is judged: one order a day is enough when the manager says so.
+    judged = status_at(**{"sales.min_baseline_orders": 1})
+    assert judged.status is Status.critical
+    assert "a drop over 35% is critical" in judged.status_reason
+
+
+def test_many_windows_at_once_equal_each_window_alone(session: Session, week: Shop) -> None:
+    refresh_rollups(session.connection(), store_id=week.store.id, tz=NY)
+    minute = timedelta(minutes=1)
+    windows = [
+        (TODAY_START, NOW),  # ragged end
+        (TODAY_START + 17 * minute, NOW - 7 * D),  # empty: ends before it starts
+        (NOW - 20 * minute, NOW),  # inside one hour
+        (TODAY_START - 7 * D, TODAY_START),  # whole hours only
+        (TODAY_START - 7 * D + 59 * minute, NOW - 3 * D + minute),  # ragged both ends, across days
+        (NOW + D, NOW + 2 * D),  # nothing sold
+    ] + [(TODAY_START - k * D, NOW - k * D) for k in range(1, 8)]
+
+    many = sales_totals_many(session=session, store_id=week.store.id, windows=windows)
+
+    alone = [sales_totals(session=session, store_id=week.store.id, start=a, end=b) for a, b in windows]
+    assert many == alone
+    assert [t.revenue for t in many] == [revenue_in(week, a, b) for a, b in windows]
+    assert [t.orders for t in many] == [orders_in(week, a, b) for a, b in windows]
+    assert many[0].revenue == Decimal("180.00")
+    assert many[0].units == 2 + 5 + 1

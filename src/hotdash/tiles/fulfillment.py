@@ -11,7 +11,7 @@ Decisions where the guide is silent:
   fulfillment.investigate_min of them: two late parcels out of three are no pattern.
 - A parcel's carrier is that of its order's latest shipment; orders not yet shipped count as "not shipped".
 - Parcels on their way with no carrier scan for SILENT_PARCEL_HOURS are flagged; the guide has no number.
-- Last week's figures are rebuilt as things stood 7 days ago (queries.delay_history).
+- Last week's figures are as things stood 7 days ago, read from the delay spans (queries.delay_history).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CTE, Integer, String, case, cast, exists, func, literal, null, select, union_all
+from sqlalchemy import CTE, Integer, String, case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from hotdash.store.models import Location, Order, Shipment
@@ -145,27 +145,26 @@ def _current(
 def _silent(session: Session, store_id: int, now: datetime) -> Group:
     """Return the parcels on their way whose last carrier scan is older than SILENT_PARCEL_HOURS."""
     last_scan = func.coalesce(Shipment.last_event_at, Shipment.shipped_at).label("last_scan")
-    # Driven from the parcels of orders on their way (the status index alone gives their ids); an order
-    # row is read only for a silent parcel, to check the store and fetch its number and total.
-    on_their_way = select(Order.id).where(Order.fulfillment_status.in_(("fulfilled", "partial")))
-    mine = exists().where(
-        Order.id == Shipment.order_id, Order.cancelled_at.is_(None), unindexed(Order.store_id) == store_id
-    )
-    number = select(Order.number).where(Order.id == Shipment.order_id).scalar_subquery()
-    total = select(Order.total).where(Order.id == Shipment.order_id).scalar_subquery()
-    query = select(
-        Shipment.id,
-        Shipment.carrier,
-        Shipment.tracking_number,
-        number.label("number"),
-        total.label("total"),
-        last_scan,
-    ).where(
-        Shipment.order_id.in_(on_their_way),
-        Shipment.delivered_at.is_(None),
-        Shipment.status.not_in(("delivered", "returned")),
-        last_scan < now - timedelta(hours=SILENT_PARCEL_HOURS),
-        mine,
+    # Driven from the undelivered parcels by their last scan (ix_shipments_undelivered_last_scan): only the
+    # silent ones are read, and one order row for each, to check its store and status.
+    query = (
+        select(
+            Shipment.id,
+            Shipment.carrier,
+            Shipment.tracking_number,
+            Order.number,
+            Order.total,
+            last_scan,
+        )
+        .join(Order, Order.id == Shipment.order_id)
+        .where(
+            Shipment.delivered_at.is_(None),
+            last_scan < now - timedelta(hours=SILENT_PARCEL_HOURS),
+            Shipment.status.not_in(("delivered", "returned")),
+            Order.fulfillment_status.in_(("fulfilled", "partial")),
+            Order.cancelled_at.is_(None),
+            unindexed(Order.store_id) == store_id,
+        )
     )
     rows = [
         r for r in session.execute(summary_and_first(query, ("last_scan", "id"))).all() if r.id is not None

@@ -16,9 +16,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    exists,
     func,
-    literal,
     or_,
     select,
     true,
@@ -28,7 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from hotdash.db.dialects import shifted_date
-from hotdash.store.models import Order, SalesHourly, Shipment
+from hotdash.store.delays import LIVE_STATUSES, late_at
+from hotdash.store.models import DelaySpan, Order, SalesHourly, ShipByHourly
 from hotdash.tiles.schemas import Figure, RecordRef, Trend, Unit
 from hotdash.tiles.windows import change_pct
 
@@ -37,8 +36,6 @@ AnySelect = Select[*tuple[Any, ...]]
 RECORDS_LISTED = 50
 RecordEntity = Literal["order", "ticket", "shipment", "sku", "page", "customer", "team_member", "refund"]
 OPEN_STATUSES = ("unfulfilled", "partial")
-LIVE_STATUSES = ("unfulfilled", "partial", "fulfilled", "delivered")
-ALL_STATUSES = (*LIVE_STATUSES, "cancelled")
 CENT = Decimal("0.01")
 HOUR = timedelta(hours=1)
 
@@ -164,66 +161,74 @@ class DelayHistory:
     on_time_before: float | None
 
 
-def _on_time(session: Session, store: ColumnElement[bool], start: datetime, end: datetime) -> float | None:
-    """Return the share of live orders due to ship in [start, end) that shipped by their ship-by."""
-    live = (Order.fulfillment_status.in_(LIVE_STATUSES), Order.cancelled_at.is_(None), store)
+def on_time_rate(session: Session, store_id: int, start: datetime, end: datetime) -> float | None:
+    """Return the share of live orders due to ship in [start, end) that shipped by their ship-by.
+
+    Whole UTC hours come from ship_by_hourly (hotdash.store.delays), the ragged edges from the orders
+    themselves, so the rate equals a count over the raw orders.
+    """
+    inner_start, inner_end = _inner_hours(start, end)
+    due, ok = 0, 0
+    if inner_start < inner_end:
+        row = session.execute(
+            select(
+                func.coalesce(func.sum(ShipByHourly.due), 0), func.coalesce(func.sum(ShipByHourly.on_time), 0)
+            ).where(
+                ShipByHourly.store_id == store_id,
+                ShipByHourly.hour >= inner_start,
+                ShipByHourly.hour < inner_end,
+            )
+        ).one()
+        due, ok = int(row[0]), int(row[1])
+        edges = [(start, inner_start), (inner_end, end)]
+    else:
+        edges = [(start, end)]
+    live = (
+        Order.fulfillment_status.in_(LIVE_STATUSES),
+        Order.cancelled_at.is_(None),
+        unindexed(Order.store_id) == store_id,
+    )
+    # One range of the (status, ship_by) index per edge: an OR of the two would read every live order.
     shipped = func.count().filter(Order.fulfilled_at <= Order.ship_by)
-    due, ok = session.execute(
-        select(func.count(), shipped).where(*live, Order.ship_by >= start, Order.ship_by < end)
-    ).one()
-    return int(ok) / int(due) if due else None
+    parts = [
+        select(func.count().label("due"), shipped.label("ok")).where(
+            *live, Order.ship_by >= a, Order.ship_by < b
+        )
+        for a, b in edges
+        if a < b
+    ]
+    if parts:
+        counts = union_all(*parts).subquery()
+        raw_due, raw_ok = session.execute(select(func.sum(counts.c.due), func.sum(counts.c.ok))).one()
+        due, ok = due + int(raw_due or 0), ok + int(raw_ok or 0)
+    return ok / due if due else None
 
 
 def delay_history(session: Session, store_id: int, now: datetime, days: int = 7) -> DelayHistory:
-    """Rebuild the delayed orders of `days` ago, and read the on-time ship rates of the two weeks since.
+    """Read the delayed orders of `days` ago from the delay spans, and the on-time ship rates of the two weeks
+    before now from the on-time hours.
 
-    Late then: placed, not yet cancelled, and either not shipped by its ship-by, or shipped and not delivered
-    by its deliver-by. Judged: every order whose ship-by fell in the week before then, and older ones still
-    open or on their way now; one already a week late then and finished since is missed. That week of
-    orders is also the earlier week of the on-time rate. The late flag sits in a UNION ALL under the
-    aggregate, which neither database flattens, so its parcel lookup runs once per order.
+    Late then (hotdash.store.delays): placed, not yet cancelled, and either not shipped by its ship-by, or
+    shipped and not delivered by its deliver-by. Judged: every order whose ship-by fell in the week before
+    then, and older ones still open or on their way now; one already a week late then and finished since
+    is missed (the rule from when this was rebuilt from a week of raw orders, kept so the figure does not
+    move). That week of orders is also the earlier week of the on-time rate.
     """
     then, since = now - timedelta(days=days), now - timedelta(days=2 * days)
-    store = unindexed(Order.store_id) == store_id
-    live = Order.cancelled_at.is_(None)
-    undelivered_then = exists().where(
-        Shipment.order_id == Order.id,
-        Shipment.shipped_at <= then,
-        or_(Shipment.delivered_at.is_(None), Shipment.delivered_at > then),
+    judged = and_(
+        DelaySpan.ship_by < then,
+        or_(DelaySpan.ship_by >= since, DelaySpan.status.in_((*OPEN_STATUSES, "fulfilled"))),
     )
-    unshipped = and_(or_(Order.fulfilled_at.is_(None), Order.fulfilled_at > then), Order.ship_by < then)
-    shipped = and_(
-        Order.fulfilled_at <= then,
-        Order.deliver_by < then,
-        or_(Order.fulfillment_status == "fulfilled", undelivered_then),  # fulfilled: not delivered even now
-    )
-    late = and_(Order.placed_at <= then, or_(live, Order.cancelled_at > then), or_(unshipped, shipped))
-    promise = case((late, case((unshipped, Order.ship_by), else_=Order.deliver_by))).label("promise")
-    due = and_(live, Order.fulfillment_status != "cancelled")
-    ok = case((and_(due, Order.fulfilled_at <= Order.ship_by), 1), else_=0).label("ok")
-    week = select(Order.total, promise, case((due, 1), else_=0).label("due"), ok).where(
-        Order.fulfillment_status.in_(ALL_STATUSES), Order.ship_by >= since, Order.ship_by < then, store
-    )
-    older = select(Order.total, promise, literal(0), literal(0)).where(
-        Order.fulfillment_status.in_((*OPEN_STATUSES, "fulfilled")), Order.ship_by < since, store, late
-    )
-    rows = union_all(week, older).subquery()
-    late_total = case((rows.c.promise.is_not(None), rows.c.total))
-    count, value, oldest, due_before, ok_before = session.execute(
-        select(
-            func.count(rows.c.promise),
-            func.sum(late_total),
-            func.min(rows.c.promise),
-            func.sum(rows.c.due),
-            func.sum(rows.c.ok),
-        )
+    late = late_at(store_id, then, judged).subquery()
+    count, value, oldest = session.execute(
+        select(func.count(), func.sum(late.c.total), func.min(late.c.promise_at))
     ).one()
     return DelayHistory(
         delayed=int(count),
         value=money(value),
         oldest=oldest,
-        on_time=_on_time(session, store, then, now),
-        on_time_before=int(ok_before) / int(due_before) if due_before else None,
+        on_time=on_time_rate(session, store_id, then, now),
+        on_time_before=on_time_rate(session, store_id, since, then),
     )
 
 

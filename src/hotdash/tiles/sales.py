@@ -4,6 +4,8 @@ moved, the top SKUs, and the fulfillment blockers that hold revenue back.
 Decisions where the guide is silent:
 - The status follows revenue against its 7-day baseline only; stockouts and late orders are exceptions
   here and set the Inventory and Fulfillment tiles' status, so one cause does not redden three tiles.
+- A drop is judged only once the baseline averages `sales.min_baseline_orders` orders in the window:
+  early in the day "down 100%" is one order not yet placed.
 - The AOV baseline is the mean of the 7 windows' AOVs, like every other baseline.
 - Sessions are compared over complete local days (yesterday for today and 24h), since today's traffic
   row is still filling.
@@ -29,7 +31,7 @@ from hotdash.store.models import (
     Sku,
     SkuSalesDaily,
 )
-from hotdash.store.rollups import SalesTotals, sales_totals
+from hotdash.store.rollups import sales_totals_many
 from hotdash.tiles.context import TileContext
 from hotdash.tiles.playbook import fulfillment as fulfillment_rules
 from hotdash.tiles.playbook import sales as rules
@@ -50,7 +52,7 @@ from hotdash.tiles.queries import (
     summary_and_first,
 )
 from hotdash.tiles.schemas import Chart, Recommendation, Series, Status, TileException, TileResult
-from hotdash.tiles.windows import Window, WindowName, change_pct
+from hotdash.tiles.windows import WindowName, change_pct
 
 NAME, TITLE = "sales", "Sales Pulse"
 DAY = timedelta(days=1)
@@ -230,10 +232,12 @@ def compute(ctx: TileContext) -> TileResult:
     """Compute the Sales Pulse tile for the context's window."""
     window, th = ctx.window, ctx.thresholds
 
-    def totals(w: Window) -> SalesTotals:
-        return sales_totals(session=ctx.session, store_id=ctx.store.id, start=w.start, end=w.end)
-
-    now_t, week_t, base = totals(window), totals(window.last_week()), [totals(w) for w in window.baseline()]
+    # The window and its 7 baseline windows in one go; the 7th of them, 7 days back, is last week's.
+    windows = [window, *window.baseline()]
+    totals = sales_totals_many(
+        session=ctx.session, store_id=ctx.store.id, windows=[(w.start, w.end) for w in windows]
+    )
+    now_t, week_t, base = totals[0], totals[7], totals[1:]
     base_revenue, base_orders = mean([float(t.revenue) for t in base]), mean([float(t.orders) for t in base])
     base_aov = mean([as_float(t.aov) for t in base])
     sessions, sessions_lw, sessions_base, session_days = _sessions(ctx)
@@ -280,6 +284,8 @@ def compute(ctx: TileContext) -> TileResult:
         th["sales.revenue_watch_drop_pct"],
         th["sales.revenue_warning_drop_pct"],
         th["sales.revenue_critical_drop_pct"],
+        baseline_orders=base_orders,
+        min_orders=th["sales.min_baseline_orders"],
     )
     stakes = {
         "procurement": out_value,
@@ -298,7 +304,7 @@ def compute(ctx: TileContext) -> TileResult:
         name=NAME,
         title=TITLE,
         status=status,
-        status_reason=_status_reason(status, revenue, base_revenue, ctx),
+        status_reason=_status_reason(status, revenue, base_revenue, base_orders, ctx),
         window=window.name.value,
         window_label=window.label,
         computed_at=ctx.now,
@@ -326,7 +332,9 @@ def _top_chart(skus: list[TopSku]) -> Chart:
     )
 
 
-def _status_reason(status: Status, revenue: float, baseline: float | None, ctx: TileContext) -> str:
+def _status_reason(
+    status: Status, revenue: float, baseline: float | None, baseline_orders: float | None, ctx: TileContext
+) -> str:
     cur, th = ctx.currency, ctx.thresholds
     pct = change_pct(revenue, baseline)
     if baseline is None or pct is None:
@@ -335,6 +343,12 @@ def _status_reason(status: Status, revenue: float, baseline: float | None, ctx: 
         f"Revenue {fmt_money(revenue, cur)} is {fmt_pct(pct)} against its 7-day baseline of "
         f"{fmt_money(baseline, cur)}"
     )
+    least = th["sales.min_baseline_orders"]
+    if least > 0 and not rules.enough_volume(baseline_orders, least):
+        return (
+            f"{head}, from {baseline_orders or 0:.1f} orders on average: too little volume to judge "
+            f"(under {least:g} orders)."
+        )
     limits = {
         Status.critical: ("sales.revenue_critical_drop_pct", "critical"),
         Status.warning: ("sales.revenue_warning_drop_pct", "a warning"),

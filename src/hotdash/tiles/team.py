@@ -24,7 +24,7 @@ import numpy as np
 from sqlalchemy import and_, case, func, select
 
 from hotdash.store.models import Order, TeamMember, Ticket
-from hotdash.store.rollups import sales_totals
+from hotdash.store.rollups import sales_totals_many
 from hotdash.tiles import sla
 from hotdash.tiles.context import TileContext
 from hotdash.tiles.cx import escalation_counts, local_days
@@ -202,8 +202,9 @@ def _hire(ctx: TileContext, operators: list[dict[str, Any]], days: list[date]) -
     hire_days = local_days(ctx, t.int("team.hire_days") + 1)[:-1]  # whole days, today left out
     daily = escalation_counts(ctx, [(a, b) for _, a, b in hire_days])
     now, span = ctx.now, timedelta(days=REVENUE_DAYS)
-    recent = sales_totals(session=ctx.session, store_id=ctx.store.id, start=now - span, end=now).revenue
-    before = sales_totals(session=ctx.session, store_id=ctx.store.id, start=now - 2 * span, end=now - span)
+    recent, before = sales_totals_many(
+        session=ctx.session, store_id=ctx.store.id, windows=[(now - span, now), (now - 2 * span, now - span)]
+    )
     tickets = ctx.session.scalar(
         select(func.count()).where(
             Ticket.store_id == ctx.store.id,
@@ -215,7 +216,7 @@ def _hire(ctx: TileContext, operators: list[dict[str, Any]], days: list[date]) -
     return playbook.hire_decision(
         daily,
         t["team.hire_escalations_per_day"],
-        change_pct(float(recent), float(before.revenue)),
+        change_pct(float(recent.revenue), float(before.revenue)),
         (tickets or 0) / working if working else None,
         t["team.capacity_tickets_per_day"],
     )

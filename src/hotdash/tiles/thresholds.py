@@ -82,6 +82,18 @@ REGISTRY: tuple[Threshold, ...] = (
         50,
     ),
     _t("sales.top_skus", "Top SKUs listed", 5, "count", "How many top SKUs Sales Pulse lists.", 1, 50, True),
+    _t(
+        "sales.min_baseline_orders",
+        "Revenue judged from",
+        10,
+        "count",
+        "Revenue is judged against its baseline only when the baseline averages at least this many orders in "
+        "the same window; below it (early morning, a quiet store) a drop is too few orders to mean anything "
+        "and Sales Pulse stays ok. Our default; the guide sets no number.",
+        0,
+        100_000,
+        True,
+    ),
     # CX Escalations
     _t(
         "cx.escalations_normal_max",

@@ -40,6 +40,7 @@ class Catalog:
     product_types: list[str]
     location_share: NDArray[np.float64]
     operator_ids: list[int]
+    operators: list[names.OperatorProfile]  # their profiles, as in names
     closed_days: set[date]
 
 
@@ -47,7 +48,9 @@ def _money(value: float) -> Decimal:
     return Decimal(str(round(value, 2)))
 
 
-def build_catalog(data: DemoData, rng: np.random.Generator, grid: DayGrid, n_products: int) -> Catalog:
+def build_catalog(
+    data: DemoData, rng: np.random.Generator, grid: DayGrid, n_products: int, n_operators: int
+) -> Catalog:
     """Add the store, suppliers, locations, products, SKUs, team and calendar to `data`."""
     opened = utc(int(grid.starts[0])) - timedelta(days=400)
     data.add_rows(
@@ -100,7 +103,8 @@ def build_catalog(data: DemoData, rng: np.random.Generator, grid: DayGrid, n_pro
         ],
     )
     catalog = _products_and_skus(data, rng, n_products, opened)
-    catalog.operator_ids = _team(data, opened)
+    catalog.operators = names.support_team(n_operators)
+    catalog.operator_ids = _team(data, opened, catalog.operators)
     catalog.closed_days = _calendar(data, grid)
     return catalog
 
@@ -183,6 +187,7 @@ def _products_and_skus(data: DemoData, rng: np.random.Generator, n_products: int
         product_types=[p["product_type"] for p in products],
         location_share=np.array([loc[4] for loc in names.LOCATIONS]),
         operator_ids=[],
+        operators=[],
         closed_days=set(),
     )
 
@@ -215,10 +220,10 @@ def _member(member_id: int, name: str, role: str, team: str, opened: Any, **extr
     return row
 
 
-def _team(data: DemoData, opened: Any) -> list[int]:
+def _team(data: DemoData, opened: Any, operators: list[names.OperatorProfile]) -> list[int]:
     """Add the team: the guide's targets are every support operator's personal targets."""
     members: list[dict[str, Any]] = []
-    for name, *_ in names.SUPPORT_OPERATORS:
+    for name, *_ in operators:
         members.append(
             _member(
                 len(members) + 1,

@@ -35,12 +35,15 @@ class DemoSize:
     orders: int
     days: int
     products: int
+    # Support operators: a few tickets a day keep two busy enough to be judged over a week (the guide's
+    # operators take tens a day); eight would get one ticket a day each.
+    operators: int
 
 
 SIZES = {
-    "small": DemoSize("small", 5_000, 150, 60),
-    "medium": DemoSize("medium", 100_000, 365, 200),
-    "large": DemoSize("large", 1_000_000, 365, 400),
+    "small": DemoSize("small", 5_000, 150, 60, 2),
+    "medium": DemoSize("medium", 100_000, 365, 200, 8),
+    "large": DemoSize("large", 1_000_000, 365, 400, 8),
 }
 
 
@@ -50,7 +53,7 @@ def generate(size: DemoSize, seed: int, now: datetime) -> DemoData:
     tz = ZoneInfo(names.STORE_TIMEZONE)
     grid = day_grid(now, size.days, tz)
     data = DemoData()
-    catalog = build_catalog(data, rng, grid, size.products)
+    catalog = build_catalog(data, rng, grid, size.products, size.operators)
     orders = build_orders(grid, catalog, size.orders, rng)
     fulfillment = build_fulfillment(grid, orders, rng)
     data.scenarios.delayed_carrier = names.DELAYED_CARRIER
@@ -77,7 +80,16 @@ def generate(size: DemoSize, seed: int, now: datetime) -> DemoData:
     data.add_columns(
         "tickets",
         build_tickets(
-            grid, orders, fulfillment, refunds, vip, catalog.operator_ids, hours, rng, data.scenarios
+            grid,
+            orders,
+            fulfillment,
+            refunds,
+            vip,
+            catalog.operator_ids,
+            catalog.operators,
+            hours,
+            rng,
+            data.scenarios,
         ),
     )
     data.add_columns("page_traffic", build_traffic(grid, orders, rng))

@@ -171,7 +171,8 @@ LAST_NAMES = [
 ]
 
 # support operators: name, first-response median (min), quality, CSAT mean, escalation rate, share of tickets
-SUPPORT_OPERATORS = [
+OperatorProfile = tuple[str, float, float, float, float, float]
+SUPPORT_OPERATORS: list[OperatorProfile] = [
     ("Maya Chen", 1.6, 0.996, 4.92, 0.04, 0.16),
     ("Jordan Alvarez", 2.2, 0.991, 4.86, 0.05, 0.15),
     ("Sam Okafor", 2.7, 0.988, 4.78, 0.07, 0.14),
@@ -181,6 +182,19 @@ SUPPORT_OPERATORS = [
     ("Taylor Reyes", 7.8, 0.905, 3.85, 0.17, 0.08),
     ("Morgan Diaz", 2.0, 0.993, 4.83, 0.05, 0.12),
 ]
+# Who a smaller support team keeps, first to last: the fastest and the slowest first, so even a two-person
+# team shows the Team tile's recognition and coaching.
+STAFFING_ORDER = [0, 6, 3, 1, 5, 2, 4, 7]
+
+
+def support_team(size: int) -> list[OperatorProfile]:
+    """Return the support operators of a team of `size` (all of them, in list order, from 8 up)."""
+    if size >= len(SUPPORT_OPERATORS):
+        return list(SUPPORT_OPERATORS)
+    keep = sorted(STAFFING_ORDER[:size])
+    return [SUPPORT_OPERATORS[i] for i in keep]
+
+
 SALES_REPS = [("Priya Raman", 1.3), ("Devon Walsh", 1.0), ("Lena Fischer", 0.55)]
 MANAGER = "Dana Whitfield"
 

@@ -40,6 +40,7 @@ def build_tickets(
     refunds: Refunds,
     vip: NDArray[np.bool_],
     operator_ids: list[int],
+    operators: list[names.OperatorProfile],
     hours: BusinessCalendar,
     rng: np.random.Generator,
     scenarios: Scenarios,
@@ -120,6 +121,7 @@ def build_tickets(
         orders,
         vip,
         operator_ids,
+        operators,
         hours,
         rng,
         scenarios,
@@ -150,6 +152,7 @@ def _outcomes(
     orders: Orders,
     vip: NDArray[np.bool_],
     operator_ids: list[int],
+    operators: list[names.OperatorProfile],
     hours: BusinessCalendar,
     rng: np.random.Generator,
     scenarios: Scenarios,
@@ -167,7 +170,7 @@ def _outcomes(
     manager, legal, regulatory = manager[sort], legal[sort], regulatory[sort]
     subjects = [subjects[i] for i in sort.tolist()]
     count = len(order)
-    ops = names.SUPPORT_OPERATORS
+    ops = operators
     share = np.array([o[5] for o in ops])
     op = rng.choice(len(ops), count, p=share / share.sum())
     response_median = np.array([o[1] for o in ops])[op]

@@ -3,7 +3,7 @@
 from hotdash.store.models.catalog import InventoryLevel, Location, Product, Sku, Store, Supplier
 from hotdash.store.models.fulfillment import Shipment, TrackingEvent
 from hotdash.store.models.ingest import ImportRun, InboundEvent, Source
-from hotdash.store.models.rollups import SalesHourly, SkuSalesDaily
+from hotdash.store.models.rollups import DelaySpan, SalesHourly, ShipByHourly, SkuSalesDaily
 from hotdash.store.models.sales import Customer, Order, OrderLine, Refund, Return
 from hotdash.store.models.support import Ticket
 from hotdash.store.models.team import BusinessHours, CalendarEvent, TeamMember
@@ -13,6 +13,7 @@ __all__ = [
     "BusinessHours",
     "CalendarEvent",
     "Customer",
+    "DelaySpan",
     "ImportRun",
     "InboundEvent",
     "InventoryLevel",
@@ -24,6 +25,7 @@ __all__ = [
     "Refund",
     "Return",
     "SalesHourly",
+    "ShipByHourly",
     "Shipment",
     "Sku",
     "SkuSalesDaily",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotdash.db.base import Base, IdMixin, IdType, SourceMixin
@@ -46,3 +46,10 @@ class TrackingEvent(IdMixin, SourceMixin, Base):
 Index("ix_shipments_carrier_shipped", Shipment.carrier, Shipment.shipped_at)
 Index("ix_shipments_location_shipped", Shipment.location_id, Shipment.shipped_at)
 Index("ix_tracking_events_shipment_time", TrackingEvent.shipment_id, TrackingEvent.occurred_at)
+# Parcels on their way by their last scan: the silent-parcel check reads only the silent ones (2k of 1M
+# parcels on the large demo) instead of every parcel of every order on its way.
+Index(
+    "ix_shipments_undelivered_last_scan",
+    Shipment.delivered_at,
+    func.coalesce(Shipment.last_event_at, Shipment.shipped_at),
+)

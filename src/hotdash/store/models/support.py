@@ -43,4 +43,14 @@ class Ticket(IdMixin, SourceMixin, Base):
 Index("ix_tickets_store_created", Ticket.store_id, Ticket.created_at)
 Index("ix_tickets_store_escalated", Ticket.store_id, Ticket.escalated_at)
 Index("ix_tickets_status_created", Ticket.status, Ticket.created_at)
-Index("ix_tickets_assignee_created", Ticket.assignee_id, Ticket.created_at)
+# Covering: Team Performance's per-operator tallies and first-response times are read from the index alone
+# (on the large demo that took the tile from ~40 to ~15 ms: the table rows were the cost).
+Index(
+    "ix_tickets_assignee_created",
+    Ticket.assignee_id,
+    Ticket.created_at,
+    Ticket.first_response_at,
+    Ticket.quality_score,
+    Ticket.csat,
+    Ticket.is_escalated,
+)

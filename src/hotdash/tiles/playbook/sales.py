@@ -30,11 +30,23 @@ def direction(change_pct: float | None, flat_pct: float) -> Direction:
     return Direction.flat
 
 
+def enough_volume(baseline_orders: float | None, min_orders: float) -> bool:
+    """Tell whether the baseline has the orders to judge a change by (`sales.min_baseline_orders`)."""
+    return baseline_orders is not None and baseline_orders >= min_orders
+
+
 def revenue_status(
-    change_pct: float | None, watch_drop: float, warning_drop: float, critical_drop: float
+    change_pct: float | None,
+    watch_drop: float,
+    warning_drop: float,
+    critical_drop: float,
+    *,
+    baseline_orders: float | None = None,
+    min_orders: float = 0,
 ) -> Status:
-    """Return the status of revenue against its baseline: a drop beyond each threshold raises it."""
-    if change_pct is None:
+    """Return the status of revenue against its baseline: a drop beyond each threshold raises it, unless the
+    baseline has fewer than `min_orders` orders ($0 against $64 at 1 am is one order not yet placed)."""
+    if change_pct is None or (min_orders > 0 and not enough_volume(baseline_orders, min_orders)):
         return Status.ok
     drop = -change_pct
     if drop > critical_drop:

@@ -1,7 +1,7 @@
 """page_traffic: search clicks and impressions from Search Console
 
 Revision ID: 0005
-Revises: 0003 (0004 when another branch adds it: see the note below)
+Revises: 0004
 Create Date: 2026-12-01 08:00:00
 
 Search Console counts clicks from Google's results, GA4 counts sessions from every channel. Both land on the
@@ -16,8 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-# The plan is 0004 -> 0005; 0004 is not on this branch yet, so this revision follows 0003 until it is.
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
