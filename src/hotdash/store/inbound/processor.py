@@ -100,7 +100,15 @@ class InboundProcessor:
             return connection.scalar(query) is not None
 
     def _batch(self, result: DrainResult, size: int, *, after: int) -> tuple[int, int]:
-        query = select(InboundEvent).where(self._waiting(after)).order_by(InboundEvent.id).limit(size)
+        # Several processes may drain at once (web workers, the CLI): on PostgreSQL each takes rows the
+        # others have not locked; SQLite's IMMEDIATE transactions run one at a time (no FOR UPDATE there).
+        query = (
+            select(InboundEvent)
+            .where(self._waiting(after))
+            .order_by(InboundEvent.id)
+            .limit(size)
+            .with_for_update(skip_locked=True)
+        )
         with self._factory() as session:
             events = list(session.scalars(query))
             for run in _runs_by_source(events):

@@ -79,7 +79,9 @@ class ShopifyReceiver:
                 401, "bad_signature", "The X-Shopify-Hmac-Sha256 signature does not match the body."
             )
         topic = headers.get("x-shopify-topic")
-        delivery_id = headers.get("x-shopify-webhook-id") or headers.get("x-shopify-event-id")
+        # The webhook id is the delivery's: Shopify repeats it on every retry. (X-Shopify-Event-Id names the
+        # event, which several subscriptions can share, so it would merge deliveries that differ.)
+        delivery_id = headers.get("x-shopify-webhook-id")
         missing = [
             name
             for name, value in (("X-Shopify-Topic", topic), ("X-Shopify-Webhook-Id", delivery_id))
