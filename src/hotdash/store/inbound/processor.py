@@ -166,7 +166,8 @@ class InboundProcessor:
             result.failed += 1
             logger.warning("inbound %s delivery %s failed: %s", event.source, event.delivery_id, event.error)
         else:
-            event.error = None
+            # A processed delivery may carry a note of what it could not link yet.
+            event.error = outcome.message[:MAX_ERROR] if outcome.message else None
             result.processed += 1
 
     def retry_failed(self, *, source: str | None = None, include_ignored: bool = False) -> int:
