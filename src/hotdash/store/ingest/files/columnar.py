@@ -26,7 +26,6 @@ from annotated_types import Ge, Le, MaxLen, MinLen
 from hotdash.store.ingest.files.formats import ERROR_COLUMN
 from hotdash.store.ingest.files.parse import parse_bool, parse_decimal, parse_int
 from hotdash.store.ingest.records import (
-    DERIVED,
     RECORDS,
     DecimalRule,
     _no_nul,
@@ -252,7 +251,6 @@ class ColumnarConverter:
         self.entity = entity
         self.fields = list(RECORDS[entity].model_fields)
         self.known = frozenset(self.fields) | {ERROR_COLUMN}
-        self.derived = frozenset(DERIVED.get(entity, {}))
         self.converters = {name: _converter(entity, name, tz) for name in self.fields}
         assert SPECS[entity].name == entity
 
@@ -264,13 +262,14 @@ class ColumnarConverter:
         The second list is each row's external id (as sent), for the outcome of the record.
         """
         count = len(rows)
-        fit = [not (row.keys() - self.known) for row in rows]
+        sent: set[str] = set().union(*rows)
+        fit = [not (row.keys() - self.known) for row in rows] if sent - self.known else [True] * count
         columns: list[tuple[str, list[Any]]] = []
         for name in self.fields:
+            if name not in sent:
+                continue  # no row has it: nothing to convert
             convert = self.converters[name]
             column = [convert(row.get(name, ABSENT)) for row in rows]
-            if all(value is ABSENT for value in column):
-                continue
             columns.append((name, column))
             for index in _indexes(column, BAD):
                 fit[index] = False
