@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,11 +19,12 @@ from hotdash.clock import FrozenClock
 from hotdash.settings import Settings
 from hotdash.store.connectors import webhook_registry
 from hotdash.store.inbound.processor import InboundProcessor
-from hotdash.store.models import Order, Store
+from hotdash.store.models import Order, Refund, Shipment, Store
 from hotdash.store.models.ingest import InboundEvent
 from tests.store.inbound.conftest import SECRET, SHOP, LiveServer, run_server, shopify_headers
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+FIXTURES = Path("/work/shared/fixtures/shopify")
 
 
 def add_store(engine: Engine, domain: str = SHOP) -> None:
@@ -222,3 +224,45 @@ def test_mapping_in_the_background_while_a_burst_arrives_loses_and_repeats_nothi
     found = events(engine).values()
     assert {(event.status, event.attempts) for event in found} == {("processed", 1)}
     assert len(found) == len(orders(engine)) == 600
+
+
+def recorded(name: str, index: int, key: str) -> bytes:
+    bodies = json.loads((FIXTURES / "admin-2026-07" / name).read_text())
+    return json.dumps(bodies[index][key]).encode()
+
+
+def test_recorded_shopify_bodies_delivered_as_webhooks_land_in_the_model(
+    live_server: LiveServer, engine: Engine
+) -> None:
+    add_store(engine)
+    deliveries = [
+        ("locations/update", recorded("location_responses.json", 1, "location")),
+        ("products/update", recorded("product_responses.json", 6, "product")),
+        ("orders/create", recorded("order_responses.json", 2, "order")),
+        ("fulfillments/update", recorded("fulfillment_responses.json", 4, "fulfillment")),
+        ("refunds/create", recorded("refund_responses.json", 1, "refund")),
+        ("inventory_levels/update", recorded("inventory_level_responses.json", 3, "inventory_level")),
+    ]
+    for number, (topic, body) in enumerate(deliveries):
+        assert live_server.send(body, topic=topic, webhook_id=f"rec-{number}").status_code == 200
+    result = drain(engine)
+    found = {e.topic: e for e in events(engine).values()}
+    # The recorded fulfillment ships from location 655441491, which no recorded location body describes: the
+    # order and its parcel are kept without that link, and say so; an inventory level cannot be without it.
+    assert (result.processed, result.failed) == (5, 1)
+    assert found["inventory_levels/update"].status == "failed"
+    assert "no locations with external id '655441491'" in (found["inventory_levels/update"].error or "")
+    assert found["orders/create"].status == "processed"
+    assert "orders 450789469 kept without location_external_id '655441491'" in (
+        found["orders/create"].error or ""
+    )
+    assert found["fulfillments/update"].status == "processed"
+    assert found["locations/update"].error is None
+    with Session(engine) as session:
+        (order,) = session.scalars(select(Order)).all()
+        assert (order.number, order.total, order.store_id) == ("#1001", Decimal("598.94"), 1)
+        refunds = session.scalars(select(Refund).where(Refund.order_id == order.id)).all()
+        assert {refund.external_id for refund in refunds} == {"509562969", "929361472"}
+        (shipment,) = session.scalars(select(Shipment)).all()
+        assert (shipment.order_id, shipment.location_id, shipment.carrier) == (order.id, None, "USPS")
+        assert order.location_id is None

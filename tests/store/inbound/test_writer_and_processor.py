@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -148,3 +149,31 @@ def test_a_run_that_fails_as_a_whole_is_mapped_one_by_one(engine: Engine) -> Non
     assert handler.seen == ["a", "c", "d"]
     assert handler.runs == []  # the run raised, so nothing of it was kept twice
     assert {row.delivery_id: row.attempts for row in rows(engine)} == {"a": 1, "b": 1, "c": 1, "d": 1}
+
+
+@dataclass
+class SlowLedger(Ledger):
+    """A ledger that takes its time, so two drains overlap; thread-safe counting of what it mapped."""
+
+    def process(self, *, session: Session, event: InboundEvent) -> Handled:
+        time.sleep(0.002)
+        return super().process(session=session, event=event)
+
+
+def test_two_processors_draining_at_once_map_each_delivery_once(engine: Engine) -> None:
+    writer = GroupCommitWriter(engine)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: writer.submit(delivery(f"p{i}")).result(10), range(300)))
+    writer.stop()
+    ledgers = [SlowLedger(), SlowLedger()]
+    processors = []
+    for ledger in ledgers:
+        registry = Registry()
+        registry.add(handler=ledger)
+        processors.append(InboundProcessor(engine, registry, FrozenClock(NOW), batch_size=20))
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda processor: processor.drain(), processors))
+    assert sum(result.processed for result in results) == 300
+    mapped = ledgers[0].seen + ledgers[1].seen
+    assert len(mapped) == len(set(mapped)) == 300
+    assert {(row.status, row.attempts) for row in rows(engine)} == {("processed", 1)}

@@ -100,7 +100,15 @@ class InboundProcessor:
             return connection.scalar(query) is not None
 
     def _batch(self, result: DrainResult, size: int, *, after: int) -> tuple[int, int]:
-        query = select(InboundEvent).where(self._waiting(after)).order_by(InboundEvent.id).limit(size)
+        # Several processes may drain at once (web workers, the CLI): on PostgreSQL each takes rows the
+        # others have not locked; SQLite's IMMEDIATE transactions run one at a time (no FOR UPDATE there).
+        query = (
+            select(InboundEvent)
+            .where(self._waiting(after))
+            .order_by(InboundEvent.id)
+            .limit(size)
+            .with_for_update(skip_locked=True)
+        )
         with self._factory() as session:
             events = list(session.scalars(query))
             for run in _runs_by_source(events):
@@ -158,7 +166,8 @@ class InboundProcessor:
             result.failed += 1
             logger.warning("inbound %s delivery %s failed: %s", event.source, event.delivery_id, event.error)
         else:
-            event.error = None
+            # A processed delivery may carry a note of what it could not link yet.
+            event.error = outcome.message[:MAX_ERROR] if outcome.message else None
             result.processed += 1
 
     def retry_failed(self, *, source: str | None = None, include_ignored: bool = False) -> int:

@@ -17,7 +17,8 @@ from hotdash.store.models.ingest import InboundEvent
 class Handled:
     """What a handler did with a delivery.
 
-    processed: mapped and written. ignored: a topic the source does not map; the row is kept as received.
+    processed: mapped and written (`message`: a note, e.g. a link left out).
+    ignored: a topic the source does not map; the row is kept as received.
     failed: written in part (what the core accepted stays), some records refused; `message` says which.
     """
 

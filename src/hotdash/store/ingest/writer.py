@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, tuple_, update
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from hotdash.db.dialects import copy_rows
+from hotdash.db.types import UTCDateTime
 from hotdash.store.ingest.resolve import select_in
 from hotdash.store.ingest.results import FieldError, Outcome
 from hotdash.store.ingest.specs import SPECS, EntitySpec
@@ -72,8 +73,28 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     for name in names:
         processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         values = [row[name] for row in rows] if name not in extra else [extra[name]] * len(rows)
-        columns.append([processor(v) for v in values] if processor is not None else values)
+        if processor is None:
+            columns.append(values)
+        elif dialect.name == "sqlite" and isinstance(table.c[name].type, UTCDateTime):
+            columns.append(sqlite_utc_texts(values, processor))
+        else:
+            columns.append([processor(v) for v in values])
     copy_rows(connection, table, names, zip(*columns, strict=True))
+
+
+def sqlite_utc_texts(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
+    """What UTCDateTime's processor makes of each value on SQLite, without its two calls per value.
+
+    Validated timestamps are already in UTC; their stored text is SQLAlchemy's SQLite layout
+    ("YYYY-MM-DD HH:MM:SS.ffffff"), which is what isoformat writes with these arguments. Anything else (null,
+    another zone, a naive value to refuse) goes through the processor itself.
+    """
+    return [
+        v.replace(tzinfo=None).isoformat(" ", "microseconds")
+        if type(v) is datetime and v.tzinfo is UTC
+        else processor(v)
+        for v in values
+    ]
 
 
 def _existing(

@@ -79,7 +79,9 @@ class ShopifyReceiver:
                 401, "bad_signature", "The X-Shopify-Hmac-Sha256 signature does not match the body."
             )
         topic = headers.get("x-shopify-topic")
-        delivery_id = headers.get("x-shopify-webhook-id") or headers.get("x-shopify-event-id")
+        # The webhook id is the delivery's: Shopify repeats it on every retry. (X-Shopify-Event-Id names the
+        # event, which several subscriptions can share, so it would merge deliveries that differ.)
+        delivery_id = headers.get("x-shopify-webhook-id")
         missing = [
             name
             for name, value in (("X-Shopify-Topic", topic), ("X-Shopify-Webhook-Id", delivery_id))
@@ -132,6 +134,41 @@ def _refusals(rejected: Sequence[RecordResult]) -> Handled:
     return Handled("failed", f"{len(rejected)} record(s) refused: {reasons}")
 
 
+# Links a record can do without: an order or a shipment whose location, or a line whose variant, HotDash has
+# not received yet is still an order, a parcel, a sale. Refusing the record for them would lose it.
+OPTIONAL_LINKS = {
+    "orders": {"location_external_id"},
+    "shipments": {"location_external_id"},
+    "order_lines": {"sku_external_id"},
+}
+
+
+def _drop_unknown_links(
+    batch: dict[str, list[Mapping[str, Any]]],
+    rejected: Sequence[RecordResult],
+    owner: Mapping[tuple[str, int], int],
+) -> dict[int, list[str]]:
+    """Remove optional links the core could not resolve from the records refused only for them.
+
+    Returns, per delivery, what was left out, so the delivery says so. An absent key on insert leaves the
+    link empty; a later update carrying a resolvable link fills it.
+    """
+    notes: dict[int, list[str]] = {}
+    for record in rejected:
+        optional = OPTIONAL_LINKS.get(record.entity, set())
+        fields = {error.field for error in record.errors}
+        if not fields or not fields <= optional:
+            continue
+        original = batch[record.entity][record.index]
+        kept = {key: value for key, value in original.items() if key not in fields}
+        batch[record.entity][record.index] = kept
+        left_out = ", ".join(f"{field} {original.get(field)!r}" for field in sorted(fields))
+        notes.setdefault(owner[(record.entity, record.index)], []).append(
+            f"{record.entity} {record.external_id} kept without {left_out} (not received yet)"
+        )
+    return notes
+
+
 class ShopifyHandler:
     """Maps stored Shopify deliveries and writes them with the ingest core's `upsert_batch`."""
 
@@ -178,11 +215,28 @@ class ShopifyHandler:
                     owner[(entity, len(bucket))] = position
                     bucket.append(item)
         for store_id, batch in merged.items():
+            owner = owners[store_id]
             result = upsert_batch(session=session, store_id=store_id, source=SOURCE, batch=batch)
+            notes: dict[int, list[str]] = {}
+            # A record refused because its parent was shows its own unknown links only once the parent is in,
+            # hence a few rounds (an order, then its parcel).
+            for _round in range(3):
+                dropped = _drop_unknown_links(batch, result.rejected, owner)
+                if not dropped:
+                    break
+                for position, texts in dropped.items():
+                    notes.setdefault(position, []).extend(texts)
+                # Written again with those links left out: what was accepted comes back "unchanged", and the
+                # records refused only because of them (and their dependants) are written now.
+                result = upsert_batch(session=session, store_id=store_id, source=SOURCE, batch=batch)
             refused: dict[int, list[RecordResult]] = {}
             for rejected in result.rejected:
-                refused.setdefault(owners[store_id][(rejected.entity, rejected.index)], []).append(rejected)
-            for position in set(owners[store_id].values()):
-                outcomes[position] = _refusals(refused[position]) if position in refused else PROCESSED
+                refused.setdefault(owner[(rejected.entity, rejected.index)], []).append(rejected)
+            for position in set(owner.values()):
+                if position in refused:
+                    outcomes[position] = _refusals(refused[position])
+                else:
+                    note = "; ".join(notes.get(position, [])) or None
+                    outcomes[position] = Handled("processed", note)
         # A delivery whose body held no record at all (e.g. an inventory item without a cost) is processed.
         return [outcome or PROCESSED for outcome in outcomes]
