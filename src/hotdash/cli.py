@@ -21,6 +21,7 @@ from hotdash.settings import Settings, get_settings
 from hotdash.store import cli as store_cli
 from hotdash.store.demo.cli import run_demo
 from hotdash.store.demo.service import DemoRefusedError
+from hotdash.store.ingest import cli as ingest_cli
 from hotdash.tiles import cli as tiles_cli
 
 logger = logging.getLogger("hotdash.serve")
@@ -38,6 +39,7 @@ app.add_typer(auth_cli.tokens_app, name="tokens")
 app.add_typer(detection_cli.app, name="rules")
 app.command(name="info")(store_cli.info)
 app.command(name="tiles")(tiles_cli.tiles)
+app.command(name="import")(ingest_cli.import_file)
 
 
 def ensure_schema(settings: Settings) -> None:

@@ -45,24 +45,41 @@ def _offset_segments(tz: ZoneInfo, start: datetime, end: datetime) -> list[tuple
 
 
 def refresh_rollups(
-    connection: Connection, *, store_id: int, tz: ZoneInfo, since: datetime | None = None
+    connection: Connection,
+    *,
+    store_id: int,
+    tz: ZoneInfo,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> None:
-    """Recompute the store's rollups from `since` (everything if None) on; call after writing orders."""
+    """Recompute the store's rollups for the hours and local days from `since` to `until` (both inclusive).
+
+    None means the store's first (or last) order. Call after writing orders or their lines; an import
+    passes the span its batch touched, so a day's orders do not rebuild a year of rollups.
+    """
     bounds = connection.execute(
         select(func.min(Order.placed_at), func.max(Order.placed_at)).where(Order.store_id == store_id)
     ).one()
-    if bounds[0] is None:
+    # An order moved out of an hour still leaves that hour to recompute, so a given bound is used as it is.
+    start = since if since is not None else bounds[0]
+    last = until if until is not None else bounds[1]
+    if start is None or last is None:
         return
-    first, last = bounds
-    start = first if since is None else max(since, first)
     hour_from = _floor_hour(start)
+    hour_to = _floor_hour(last) + timedelta(hours=1)
     day_from = start.astimezone(tz).date()
+    day_to = last.astimezone(tz).date()
     day_start = datetime.combine(day_from, datetime.min.time(), tz)
+    day_end = datetime.combine(day_to + timedelta(days=1), datetime.min.time(), tz)
     connection.execute(
-        delete(SalesHourly).where(SalesHourly.store_id == store_id, SalesHourly.hour >= hour_from)
+        delete(SalesHourly).where(
+            SalesHourly.store_id == store_id, SalesHourly.hour >= hour_from, SalesHourly.hour < hour_to
+        )
     )
     connection.execute(
-        delete(SkuSalesDaily).where(SkuSalesDaily.store_id == store_id, SkuSalesDaily.day >= day_from)
+        delete(SkuSalesDaily).where(
+            SkuSalesDaily.store_id == store_id, SkuSalesDaily.day >= day_from, SkuSalesDaily.day <= day_to
+        )
     )
 
     units = (
@@ -73,14 +90,14 @@ def refresh_rollups(
     hour = utc_hour(connection, Order.placed_at).label("hour")
     hourly = (
         select(literal(store_id), hour, func.count(), func.sum(Order.total), func.sum(units))
-        .where(Order.store_id == store_id, LIVE, Order.placed_at >= hour_from)
+        .where(Order.store_id == store_id, LIVE, Order.placed_at >= hour_from, Order.placed_at < hour_to)
         .group_by(hour)
     )
     connection.execute(
         insert(SalesHourly).from_select(["store_id", "hour", "orders", "revenue", "units"], hourly)
     )
 
-    segments = _offset_segments(tz, day_start, last)
+    segments = _offset_segments(tz, day_start, day_end)
     whens = [
         (Order.placed_at < nxt, shifted_date(connection, Order.placed_at, off))
         for (_, off), (nxt, _) in itertools.pairwise(segments)
@@ -97,7 +114,13 @@ def refresh_rollups(
             func.count(func.distinct(OrderLine.order_id)),
         )
         .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.store_id == store_id, LIVE, Order.placed_at >= day_start, OrderLine.sku_id.is_not(None))
+        .where(
+            Order.store_id == store_id,
+            LIVE,
+            Order.placed_at >= day_start,
+            Order.placed_at < day_end,
+            OrderLine.sku_id.is_not(None),
+        )
         .group_by(OrderLine.sku_id, local_day)
         # Written in day order, so a window of days is a contiguous stretch of the table to read.
         .order_by(local_day, OrderLine.sku_id)

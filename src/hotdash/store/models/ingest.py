@@ -82,7 +82,12 @@ class ImportRun(IdMixin, Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     rejects: Mapped[str | None] = mapped_column(Text, doc="the rejected rows with their reasons, to fix")
+    store_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("stores.id"))
+    format: Mapped[str | None] = mapped_column(String(8), doc="csv, ndjson or json: the rejects' format too")
+    stale: Mapped[int] = mapped_column(Integer, default=0, doc="records older than what is stored")
 
 
+# The imports page lists the newest runs first.
+Index("ix_import_runs_started_at", ImportRun.started_at)
 # The processor drains pending deliveries oldest first.
 Index("ix_inbound_events_status_id", InboundEvent.status, InboundEvent.id)

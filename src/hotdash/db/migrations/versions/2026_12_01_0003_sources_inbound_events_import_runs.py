@@ -35,9 +35,15 @@ def upgrade() -> None:
         sa.Column("rejected", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("rejects", sa.Text(), nullable=True),
+        sa.Column("store_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("format", sa.String(length=8), nullable=True),
+        sa.Column("stale", sa.Integer(), nullable=False),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(["store_id"], ["stores.id"], name=op.f("fk_import_runs_store_id_stores")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_runs")),
     )
+    with op.batch_alter_table("import_runs", schema=None) as batch_op:
+        batch_op.create_index("ix_import_runs_started_at", ["started_at"], unique=False)
     op.create_table(
         "inbound_events",
         sa.Column("source", sa.String(length=32), nullable=False),
@@ -94,4 +100,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_inbound_events_status_id")
 
     op.drop_table("inbound_events")
+    with op.batch_alter_table("import_runs", schema=None) as batch_op:
+        batch_op.drop_index("ix_import_runs_started_at")
+
     op.drop_table("import_runs")

@@ -1,0 +1,1 @@
+"""Ingestion: canonical records in, idempotent upserts by (source, external id) out (see `upsert`)."""

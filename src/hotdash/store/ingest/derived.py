@@ -1,0 +1,79 @@
+"""Figures derived from the orders, kept in step after each batch: lifetime figures, sales rollups."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session
+
+from hotdash.store.ingest.resolve import chunks
+from hotdash.store.models import Customer, Order, Refund, Store
+from hotdash.store.rollups import refresh_rollups
+
+# A batch's touched hours are covered by at most this many spans. Merging two spans recomputes the hours
+# between them for nothing, which is cheap next to one more pass over the rollup tables.
+MAX_SPANS = 8
+# Spans closer than this are merged anyway: the daily rollup recomputes whole local days.
+MERGE_GAP = timedelta(days=1)
+
+
+def refresh_customer_figures(*, session: Session, customer_ids: Iterable[int]) -> None:
+    """Recompute first_order_at, orders_count and total_spent of these customers from their orders.
+
+    The figures count orders that were not cancelled, net of their processed refunds, as the data model says.
+    """
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
+    live = and_(Order.customer_id == Customer.id, Order.cancelled_at.is_(None))
+    count = select(func.count()).where(live).scalar_subquery()
+    spent = select(func.coalesce(func.sum(Order.total), 0)).where(live).scalar_subquery()
+    refunded = (
+        select(func.coalesce(func.sum(Refund.amount), 0))
+        .join(Order, Order.id == Refund.order_id)
+        .where(live, Refund.status == "processed")
+        .scalar_subquery()
+    )
+    first = select(func.min(Order.placed_at)).where(live).scalar_subquery()
+    for part in chunks(ids):
+        session.execute(
+            update(Customer)
+            .where(Customer.id.in_(part))
+            .values(first_order_at=first, orders_count=count, total_spent=spent - refunded)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def spans(moments: Iterable[datetime]) -> list[tuple[datetime, datetime]]:
+    """Cover the given instants with at most MAX_SPANS closed intervals, splitting at the widest gaps."""
+    ordered = sorted({moment.astimezone(UTC) for moment in moments})
+    if not ordered:
+        return []
+    gaps = sorted(
+        (later - earlier, index)
+        for index, (earlier, later) in enumerate(itertools.pairwise(ordered))
+        if later - earlier > MERGE_GAP
+    )
+    cuts = sorted(index for _, index in gaps[-(MAX_SPANS - 1) :]) if MAX_SPANS > 1 else []
+    result: list[tuple[datetime, datetime]] = []
+    start = 0
+    for cut in cuts:
+        result.append((ordered[start], ordered[cut]))
+        start = cut + 1
+    result.append((ordered[start], ordered[-1]))
+    return result
+
+
+def refresh_touched_rollups(*, session: Session, store_id: int, moments: Iterable[datetime]) -> None:
+    """Recompute the sales rollups of the hours and local days around these order times, and nothing else."""
+    covered = spans(moments)
+    if not covered:
+        return
+    timezone = session.execute(select(Store.timezone).where(Store.id == store_id)).scalar_one()
+    connection = session.connection()
+    for since, until in covered:
+        refresh_rollups(connection, store_id=store_id, tz=ZoneInfo(timezone), since=since, until=until)

@@ -1,0 +1,184 @@
+"""After each batch: customers' lifetime figures and the sales rollups agree with the raw orders."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from hotdash.store.ingest.derived import MAX_SPANS, spans
+from hotdash.store.ingest.upsert import upsert_batch
+from hotdash.store.models import Customer, Order, OrderLine, Refund, SalesHourly, SkuSalesDaily
+from hotdash.store.rollups import refresh_rollups
+from tests.store.ingest.batches import at, small_shop
+
+
+def load(session: Session, store_id: int, batch: Any) -> Any:
+    result = upsert_batch(session=session, store_id=store_id, source="csv", batch=batch)
+    session.commit()
+    return result
+
+
+def expected_figures(session: Session, external_id: str) -> tuple[Any, int, Decimal]:
+    """Compute a customer's figures in Python from the raw rows, independently of the SQL under test."""
+    customer_id = session.execute(select(Customer.id).where(Customer.external_id == external_id)).scalar()
+    orders = session.execute(select(Order).where(Order.customer_id == customer_id)).scalars().all()
+    live = [o for o in orders if o.cancelled_at is None]
+    refunds = session.execute(select(Refund)).scalars().all()
+    refunded = sum(
+        (r.amount for r in refunds if r.status == "processed" and r.order_id in {o.id for o in live}),
+        Decimal(0),
+    )
+    first = min((o.placed_at for o in live), default=None)
+    return first, len(live), sum((o.total for o in live), Decimal(0)) - refunded
+
+
+def figures(session: Session, external_id: str) -> tuple[Any, int, Decimal]:
+    row = session.execute(
+        select(Customer.first_order_at, Customer.orders_count, Customer.total_spent).where(
+            Customer.external_id == external_id
+        )
+    ).one()
+    return row[0], row[1], row[2]
+
+
+def test_lifetime_figures_count_live_orders_net_of_processed_refunds(session: Session, store_id: int) -> None:
+    load(session, store_id, small_shop())
+
+    # O1 45 + O2 20 (O3 cancelled), less R1's processed 10 (R2 is only requested).
+    assert figures(session, "C1") == (at(2, 10, 15), 2, Decimal("55.00"))
+    assert figures(session, "C1") == expected_figures(session, "C1")
+    assert figures(session, "C2") == (None, 0, Decimal("0.00"))
+
+
+def test_lifetime_figures_follow_cancellations_refunds_and_reassignment(
+    session: Session, store_id: int
+) -> None:
+    load(session, store_id, small_shop())
+
+    load(session, store_id, {
+        "orders": [{"external_id": "O1", "cancelled_at": at(9), "updated_at": at(9)},
+                   {"external_id": "O2", "customer_external_id": "C2", "updated_at": at(9)}],
+        "refunds": [{"external_id": "R2", "status": "processed", "processed_at": at(9)}],
+    })  # fmt: skip
+
+    assert figures(session, "C1") == expected_figures(session, "C1") == (None, 0, Decimal("0.00"))
+    assert figures(session, "C2") == expected_figures(session, "C2") == (at(3, 8, 5), 1, Decimal("12.50"))
+
+
+def rollup_rows(session: Session) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    hourly = session.execute(
+        select(SalesHourly.hour, SalesHourly.orders, SalesHourly.revenue, SalesHourly.units).order_by(
+            SalesHourly.hour
+        )
+    ).all()
+    daily = session.execute(
+        select(SkuSalesDaily.day, SkuSalesDaily.sku_id, SkuSalesDaily.units, SkuSalesDaily.revenue).order_by(
+            SkuSalesDaily.day, SkuSalesDaily.sku_id
+        )
+    ).all()
+    return [tuple(r) for r in hourly], [tuple(r) for r in daily]
+
+
+def full_rebuild(session: Session, store_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The rollups recomputed from scratch, as the reference the incremental refresh must equal."""
+    nested = session.begin_nested()
+    refresh_rollups(session.connection(), store_id=store_id, tz=ZoneInfo("Europe/Berlin"))
+    rows = rollup_rows(session)
+    nested.rollback()
+    return rows
+
+
+def test_rollups_match_the_orders_after_inserts_and_updates(session: Session, store_id: int) -> None:
+    load(session, store_id, small_shop())
+    hourly, daily = rollup_rows(session)
+    # Two live orders: O1 (45, 2 hats) at 10:15 on the 2nd and O2 (20, 1 hat) at 08:05 on the 3rd, UTC.
+    assert hourly == [(at(2, 10), 1, Decimal("45.00"), 2), (at(3, 8), 1, Decimal("20.00"), 1)]
+    assert [(d, u, r) for d, _, u, r in daily] == [
+        (at(2).date(), 2, Decimal("40.00")),
+        (at(3).date(), 1, Decimal("20.00")),
+    ]
+
+    # Move O2 a day later, uncancel O3, and change a line: the old hours must be emptied, the new ones filled.
+    load(session, store_id, {
+        "orders": [{"external_id": "O2", "placed_at": at(10, 7), "updated_at": at(10, 8)},
+                   {"external_id": "O3", "cancelled_at": None, "updated_at": at(10, 8)}],
+        "order_lines": [{"external_id": "L1", "quantity": 3, "total": Decimal("60.00")}],
+    })  # fmt: skip
+
+    assert rollup_rows(session) == full_rebuild(session, store_id)
+    hourly, _ = rollup_rows(session)
+    assert [h for h, *_ in hourly] == [at(2, 10), at(4, 15), at(10, 7)]
+
+
+def test_a_batch_refreshes_only_the_hours_and_days_it_touched(session: Session, store_id: int) -> None:
+    load(session, store_id, small_shop())
+    # A marker in an hour the next batch does not touch: a full rebuild would erase it.
+    session.execute(update(SalesHourly).where(SalesHourly.hour == at(2, 10)).values(orders=999))
+    session.commit()
+
+    late = {"external_id": "O9", "customer_external_id": "C2", "number": "#1009", "channel": "web",
+            "currency": "EUR", "subtotal": Decimal("9"), "total": Decimal("9"),
+            "financial_status": "paid", "fulfillment_status": "unfulfilled",
+            "placed_at": at(20, 18, 30), "updated_at": at(20, 18, 30)}  # fmt: skip
+    load(session, store_id, {"orders": [late]})
+
+    hours = dict((h, n) for h, n, *_ in rollup_rows(session)[0])
+    assert hours[at(2, 10)] == 999
+    assert hours[at(20, 18)] == 1
+
+
+def test_spans_cover_every_moment_in_at_most_max_spans() -> None:
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    moments = [base + timedelta(days=3 * i, hours=i % 5) for i in range(40)]
+
+    covered = spans(moments)
+
+    assert len(covered) == MAX_SPANS
+    assert all(any(a <= m <= b for a, b in covered) for m in moments)
+    assert all(b < c for (_, b), (c, _) in itertools.pairwise(covered))
+
+
+@contextmanager
+def counting(session: Session) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def note(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def orders_batch(count: int, *, start: int = 0) -> dict[str, list[dict[str, Any]]]:
+    shop = small_shop()
+    orders = []
+    lines = []
+    for i in range(start, start + count):
+        orders.append({**shop["orders"][0], "external_id": f"N{i}", "number": f"#{5000 + i}"})
+        lines.append({**shop["order_lines"][0], "external_id": f"NL{i}", "order_external_id": f"N{i}"})
+    return {"orders": orders, "order_lines": lines}
+
+
+def test_the_work_is_set_based_not_one_query_per_record(session: Session, store_id: int) -> None:
+    load(session, store_id, small_shop())
+    with counting(session) as few:
+        load(session, store_id, orders_batch(5))
+    with counting(session) as many:
+        load(session, store_id, orders_batch(400, start=100))
+
+    assert 5 < len(many) == len(few)
+    lines = session.execute(select(func.count()).select_from(OrderLine)).scalar()
+    assert lines == 3 + 5 + 400
+    assert figures(session, "C1") == expected_figures(session, "C1")
