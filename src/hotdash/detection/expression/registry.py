@@ -24,6 +24,7 @@ from hotdash.detection.expression.fields import (
     past_promise_hours,
     ratio,
 )
+from hotdash.detection.expression.entities_ops import EXTRA_ENTITIES
 from hotdash.detection.expression.types import FieldType as T
 from hotdash.store.models import (
     Customer,
@@ -459,3 +460,5 @@ ENTITIES: dict[str, Entity] = {
         SUPPLIERS,
     )
 }
+# Added for the default rule pack (hotdash.detection.defaults): refunds and team members.
+ENTITIES.update({e.name: e for e in EXTRA_ENTITIES})

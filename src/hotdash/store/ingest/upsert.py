@@ -48,6 +48,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotdash.store.ingest.derived import refresh_customer_figures, refresh_touched_rollups
+from hotdash.store.ingest.published import publish_upserted
 from hotdash.store.ingest.records import DERIVED, RECORDS, patch_model, required_fields
 from hotdash.store.ingest.resolve import link_tickets, resolve_references
 from hotdash.store.ingest.results import (
@@ -201,4 +202,5 @@ def upsert_batch(
     moments: list[datetime] = touched.order_moments(session)
     refresh_touched_rollups(session=session, store_id=store_id, moments=moments)
     session.flush()
+    publish_upserted(session=session, store_id=store_id, source=source, result=result)
     return result
