@@ -47,7 +47,7 @@ Handler = Callable[[Any], None]
 
 @dataclass
 class EventBus:
-    """Synchronous publish/subscribe by event type; a failing subscriber is logged and does not stop others."""
+    """Synchronous publish/subscribe by event type; a failing subscriber is logged, the others still run."""
 
     _handlers: dict[type, list[Handler]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, description="Port the web server listens on.")
     log_level: str = Field(default="info", description="Python log level name.")
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+    detection_scheduler: bool | None = Field(
+        default=None,
+        description=(
+            "Run detection rules in the web process: each minute, and right after ingest. Empty means on for "
+            "`hotdash serve`, off for an app built any other way (tests); ingested records are then still "
+            "evaluated at once, inline."
+        ),
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, creating the default SQLite directory when that is what is used."""

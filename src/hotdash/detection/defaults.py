@@ -76,7 +76,8 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "key": "fulfillment.delayed_per_warehouse",
         "name": "Delayed orders per warehouse",
-        "description": "Guide: 5-15 delayed orders -> warehouse capacity issue; >15 -> critical, call the warehouse.",
+        "description": "Guide: 5-15 delayed orders -> warehouse capacity issue; "
+        "more -> critical, call the warehouse.",
         "tile": "fulfillment",
         "kind": "metric",
         "entity": "orders",
@@ -92,14 +93,16 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "tile": "fulfillment",
         "kind": "time",
         "entity": "shipments",
-        "expression": "delivered_at IS NULL AND status IN ('label_created', 'in_transit', 'out_for_delivery') "
+        "expression": "delivered_at IS NULL "
+        "AND status IN ('label_created', 'in_transit', 'out_for_delivery') "
         "AND hours_since_last_scan > 72",
         "severity": "warning",
     },
     {
         "key": "fulfillment.carrier_stalls",
         "name": "Same carrier stalling 3+ parcels",
-        "description": "Guide: same issue 3+ times = systemic problem (here: parcels without scans, by carrier).",
+        "description": "Guide: same issue 3+ times = systemic problem "
+        "(here: parcels without scans, by carrier).",
         "tile": "fulfillment",
         "kind": "pattern",
         "entity": "shipments",
@@ -177,7 +180,8 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "key": "cx.same_issue_3x",
         "name": "Same issue 3+ times: systemic problem",
-        "description": "Guide: same issue appears 3+ times = systemic problem. Escalations sharing a category in 48 h.",
+        "description": "Guide: same issue appears 3+ times = systemic problem. "
+        "Escalations sharing a category in 48 h.",
         "tile": "cx",
         "kind": "pattern",
         "entity": "tickets",
@@ -269,7 +273,8 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "key": "seo.traffic_drop",
         "name": "Traffic down more than 20% week over week",
-        "description": "Sessions of the last 7 whole days against the 7 before. Guide: drop >20% -> emergency review.",
+        "description": "Sessions of the last 7 whole days against the 7 before. "
+        "Guide: drop >20% -> emergency review.",
         "tile": "seo",
         "kind": "metric",
         "entity": "page_traffic",
@@ -286,11 +291,13 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "key": "team.below_target",
         "name": "Team member below 80% of a target",
-        "description": "Guide: any metric <80% of target -> 1-on-1 coaching (quality, CSAT, tickets per day; 7 days).",
+        "description": "Guide: any metric <80% of target -> 1-on-1 coaching "
+        "(quality, CSAT, tickets per day; 7 days).",
         "tile": "team",
         "kind": "time",
         "entity": "team_members",
-        "expression": "is_active AND (quality_vs_target < 0.8 OR csat_vs_target < 0.8 OR tickets_vs_target < 0.8)",
+        "expression": "is_active AND "
+        "(quality_vs_target < 0.8 OR csat_vs_target < 0.8 OR tickets_vs_target < 0.8)",
         "severity": "warning",
     },
 ]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, Date, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from hotdash.clock import Clock
@@ -29,7 +29,7 @@ from hotdash.store.models import Store
 
 logger = logging.getLogger(__name__)
 
-OPERATORS = {
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": lambda v, t: v >= t,
     ">": lambda v, t: v > t,
     "<=": lambda v, t: v <= t,
@@ -278,7 +278,8 @@ class Evaluator:
             measured = self._value(
                 rule, rule.entity, rule.aggregate_field, "aggregate_field", ("number", "money")
             ).sql
-        aggregate = {"count": func.count, "sum": func.sum, "avg": func.avg}[rule.aggregate or "count"]
+        aggregates: dict[str, Any] = {"count": func.count, "sum": func.sum, "avg": func.avg}
+        aggregate = aggregates[rule.aggregate or "count"]
         columns: list[Any] = []
         group: Any = None
         group_field = rule.group_by or rule.template_field

@@ -184,7 +184,7 @@ def _open(
                 for fp, row in earlier.items()
             ],
         )
-    rows = [
+    inserts: list[dict[str, Any]] = [
         {
             "fingerprint": fp,
             "rule_id": rule.id,
@@ -205,8 +205,8 @@ def _open(
         for fp, m in prints.items()
         if fp not in earlier
     ]
-    if rows:
-        session.execute(insert(Detection), rows)
+    if inserts:
+        session.execute(insert(Detection), inserts)
     changes.opened += keys
 
 

@@ -46,7 +46,7 @@ UNRESOLVED = (Status.open.value, Status.snoozed.value, Status.muted.value)
 
 
 class Rule(IdMixin, Base):
-    """An operator-defined condition; everything a rule means is in these columns, versioned on each change."""
+    """An operator-defined condition; all a rule means is in these columns, versioned on each change."""
 
     __tablename__ = "rules"
 

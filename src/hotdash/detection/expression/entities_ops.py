@@ -1,4 +1,4 @@
-"""Entities added for the default rule pack: refunds (approval limits) and team members (metrics vs target)."""
+"""Entities added for the default rule pack: refunds (approval limits), team members (metrics vs target)."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, case, exists, false, func, literal, select
 from sqlalchemy.orm import aliased
 
+from hotdash.detection.expression.entities_ops import EXTRA_ENTITIES
 from hotdash.detection.expression.fields import (
     OPEN_TICKET_STATUSES,
     Entity,
@@ -24,7 +25,6 @@ from hotdash.detection.expression.fields import (
     past_promise_hours,
     ratio,
 )
-from hotdash.detection.expression.entities_ops import EXTRA_ENTITIES
 from hotdash.detection.expression.types import FieldType as T
 from hotdash.store.models import (
     Customer,

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0006"
 # The lead rechains this to "0005" once the 0004 and 0005 migrations of the other branches land.
 down_revision: str | None = "0003"
