@@ -41,7 +41,9 @@ def is_open(calendar: BusinessCalendar, now: datetime) -> bool:
     if len(calendar.starts) == 0:
         return False
     moment = _micros(now)
-    return bool(calendar.next_open(np.array([moment]))[0] == moment)
+    # The interval that started last before `now`, if any, and whether `now` is before its end.
+    index = int(np.searchsorted(calendar.starts, moment, side="right")) - 1
+    return index >= 0 and moment < int(calendar.ends[index])
 
 
 def business_cutoff(calendar: BusinessCalendar, now: datetime, minutes: float) -> datetime:

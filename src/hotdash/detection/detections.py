@@ -60,13 +60,18 @@ def list_detections(*, session: Session, where: DetectionFilter) -> tuple[list[D
         query.order_by(rank.desc(), Detection.last_seen.desc(), Detection.id.desc())
         .limit(where.limit)
         .offset(where.offset)
+        .execution_options(populate_existing=True)
     ).all()
     return [DetectionOut.of(d, r) for d, r in rows], total
 
 
 def _get(session: Session, detection_id: int) -> tuple[Detection, Rule]:
     row = session.execute(
-        select(Detection, Rule).join(Rule, Rule.id == Detection.rule_id).where(Detection.id == detection_id)
+        select(Detection, Rule)
+        .join(Rule, Rule.id == Detection.rule_id)
+        .where(Detection.id == detection_id)
+        # The evaluator changes detections with set-based UPDATEs: read the row, not a stale copy.
+        .execution_options(populate_existing=True)
     ).first()
     if row is None:
         raise UnknownDetection(f"there is no detection {detection_id}")
