@@ -81,7 +81,8 @@ def list_rules() -> None:
     with _session() as session:
         counts = service.open_counts(session=session)
         table = Table(title="Rules")
-        for heading in ("key", "kind", "entity", "severity", "state", "open", "name"):
+        table.add_column("key", no_wrap=True)  # the handle every other command takes: never broken up
+        for heading in ("kind", "entity", "severity", "state", "open", "name"):
             table.add_column(heading)
         for rule in service.list_rules(session=session):
             state = "BROKEN" if rule.broken else ("on" if rule.enabled else "off")
