@@ -56,7 +56,12 @@ def test_the_app_has_the_routes_this_test_expects_to_check(app: FastAPI) -> None
     assert any(path.startswith("/partials/") for path in checked)
     assert {"/api/v1/thresholds", "/api/v1/thresholds/{key}", "/settings/thresholds", "/audit"} <= checked
     assert {"/api/v1/users", "/api/v1/tokens"} <= checked
-    assert {"/api/v1/rules", "/api/v1/rules/{key}", "/api/v1/detections", "/api/v1/detections/{detection_id}"} <= checked
+    assert {
+        "/api/v1/rules",
+        "/api/v1/rules/{key}",
+        "/api/v1/detections",
+        "/api/v1/detections/{detection_id}",
+    } <= checked
 
 
 def unprotected(app: FastAPI, credentials: str = "none") -> list[str]:
@@ -117,15 +122,20 @@ def test_admin_routes_refuse_everyone_but_admins(app: FastAPI, client_as: Client
             assert response.status_code == 403, f"{role} {method} {path}"
 
 
-def test_rule_changes_need_a_manager_and_detection_actions_an_operator(app: FastAPI, api_token: ApiToken) -> None:
+def test_rule_changes_need_a_manager_and_detection_actions_an_operator(
+    app: FastAPI, api_token: ApiToken
+) -> None:
     routes = protected_requests(app)
     rule_changes = [
         (method, path)
         for method, path in routes
         if path.startswith("/api/v1/rules") and method != "GET" and path != "/api/v1/rules/check"
     ]
-    actions = [(method, path) for method, path in routes if path.startswith("/api/v1/detections") and method != "GET"]
-    assert len(rule_changes) >= 5 and len(actions) >= 5
+    actions = [
+        (method, path) for method, path in routes if path.startswith("/api/v1/detections") and method != "GET"
+    ]
+    assert len(rule_changes) >= 5
+    assert len(actions) >= 5
     with TestClient(app) as client:
         for role, refused in ((Role.viewer, rule_changes + actions), (Role.operator, rule_changes)):
             headers = {"Authorization": f"Bearer {api_token(role)}"}

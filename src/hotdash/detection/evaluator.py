@@ -21,6 +21,7 @@ from hotdash.db.types import UTCDateTime
 from hotdash.detection import calendar as cal
 from hotdash.detection import plans
 from hotdash.detection.expression import ENTITIES
+from hotdash.detection.hints import hints
 from hotdash.detection.lifecycle import Changes, Match, apply
 from hotdash.detection.models import Detection, Rule, RuleEvaluation, RuleKind, Severity
 from hotdash.events import DetectionsChanged, publish_after_commit
@@ -55,6 +56,7 @@ class Run:
     now: datetime
     trigger: str
     stores: list[Store]
+    single_store: bool = False  # the database holds one store: no need to filter records by store
     calendars: dict[tuple[int, int], BusinessCalendar] = field(default_factory=dict)
     sizes: dict[tuple[str, int], int] = field(default_factory=dict)
 
@@ -72,7 +74,7 @@ class Run:
         if key not in self.sizes:
             spec = ENTITIES[entity]
             query = select(func.count()).select_from(spec.model)
-            if spec.in_store is not None and len(self.stores) > 1:
+            if spec.in_store is not None and not self.single_store:
                 query = query.where(spec.in_store(spec.model, store.id))
             self.sizes[key] = int(self.session.scalar(query) or 0)
         return self.sizes[key]
@@ -114,6 +116,7 @@ class Evaluator:
         if store_id is not None:
             query = query.where(Store.id == store_id)
         run = Run(session, self._pinned.current, trigger, list(session.scalars(query)))
+        run.single_store = session.scalar(select(func.count()).select_from(Store)) == 1
         ordered = sorted(rules, key=lambda r: r.kind == RuleKind.pattern.value)
         return [self._evaluate(run, rule, record_ids) for rule in ordered]
 
@@ -228,6 +231,16 @@ class Evaluator:
         )
         return built.sql
 
+    def _where(self, run: Run, rule: Rule, store: Store) -> list[ColumnElement[bool]]:
+        """Return the rule's condition, its index-friendly implied conditions and its store's filter."""
+        spec = ENTITIES[rule.entity]
+        where = [self._condition(rule)]
+        if not rule.template_field:
+            where += self._compiled(rule, "hints", lambda: hints(rule.entity, rule.expression, self._pinned))
+        if spec.in_store is not None and not run.single_store:
+            where.append(spec.in_store(spec.model, store.id))
+        return where
+
     def _value(self, rule: Rule, entity: str, text: str, part: str, kinds: tuple[str, ...] = ()) -> Any:
         return self._compiled(
             rule, f"{part}:{entity}:{text}", lambda: plans.value(entity, text, self._pinned, part, kinds)
@@ -237,11 +250,8 @@ class Evaluator:
     def _record_matches(
         self, run: Run, rule: Rule, store: Store, record_ids: Collection[int] | None
     ) -> dict[str, Match]:
-        spec = ENTITIES[rule.entity]
-        model = spec.model
-        where = [self._condition(rule)]
-        if spec.in_store is not None:
-            where.append(spec.in_store(model, store.id))
+        model = ENTITIES[rule.entity].model
+        where = self._where(run, rule, store)
         if rule.sla_field and rule.sla_business_minutes is not None:
             started = self._value(rule, rule.entity, rule.sla_field, "sla_field", ("timestamp",))
             minutes = float(rule.sla_business_minutes)
@@ -267,10 +277,7 @@ class Evaluator:
         return literal(moment, UTCDateTime())
 
     def _metric_matches(self, run: Run, rule: Rule, store: Store) -> dict[str, Match]:
-        spec = ENTITIES[rule.entity]
-        where = [self._condition(rule)]
-        if spec.in_store is not None:
-            where.append(spec.in_store(spec.model, store.id))
+        where = self._where(run, rule, store)
         measured: Any = literal(1)
         if rule.aggregate in ("sum", "avg"):
             if not rule.aggregate_field:

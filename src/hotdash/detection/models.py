@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotdash.db.base import Base, IdMixin, IdType
+from hotdash.store.models import Shipment
 
 
 class RuleKind(StrEnum):
@@ -167,3 +168,12 @@ Index("ix_detections_status_severity", Detection.status, Detection.severity, Det
 Index("ix_detection_notes_detection", DetectionNote.detection_id)
 Index("ix_rule_versions_rule", RuleVersion.rule_id, RuleVersion.version)
 Index("ix_rule_evaluations_rule_started", RuleEvaluation.rule_id, RuleEvaluation.started_at)
+# "No tracking scan for 72 h" over parcels not yet delivered: the hint in hints.py reads this partial index
+# instead of the whole shipments table (most parcels are delivered).
+Index(
+    "ix_shipments_undelivered_last_scan",
+    Shipment.last_event_at,
+    Shipment.shipped_at,
+    sqlite_where=Shipment.delivered_at.is_(None),
+    postgresql_where=Shipment.delivered_at.is_(None),
+)

@@ -19,7 +19,9 @@ NOW = datetime(2026, 6, 17, 15, 30, tzinfo=UTC)  # a Wednesday
 
 def make_rule(session: Session, clock: FrozenClock, **fields: Any) -> Rule:
     spec = {"name": fields.get("key", "rule"), **fields}
-    return service.create_rule(session=session, spec=RuleSpec.model_validate(spec), actor=None, now=clock.now())
+    return service.create_rule(
+        session=session, spec=RuleSpec.model_validate(spec), actor=None, now=clock.now()
+    )
 
 
 def run(session: Session, clock: FrozenClock, *rules: Rule, **kw: Any) -> list[RuleEvaluation]:

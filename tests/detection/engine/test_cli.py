@@ -1,4 +1,4 @@
-"""`hotdash rules ...` on a real database file: install, list, enable/disable, export/import, test, backtest, run."""
+"""`hotdash rules ...` on a database file: install, list, enable/disable, export/import, test, backtest, run."""
 
 from __future__ import annotations
 
@@ -32,7 +32,13 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     now = datetime.now(UTC)
     with unit_of_work(session_factory(engine)) as session:
         store = add(session, m.Store)
-        add(session, m.Order, store_id=store.id, placed_at=now - timedelta(days=9), ship_by=now - timedelta(days=4))
+        add(
+            session,
+            m.Order,
+            store_id=store.id,
+            placed_at=now - timedelta(days=9),
+            ship_by=now - timedelta(days=4),
+        )
     engine.dispose()
     yield url
     get_settings.cache_clear()
@@ -48,30 +54,39 @@ def said(result: Result) -> str:
 
 def test_the_rule_commands_work_on_the_default_pack(database: str, tmp_path: Path) -> None:
     installed = run("install-defaults")
-    assert installed.exit_code == 0 and "installed 24 default rules" in said(installed)
+    assert installed.exit_code == 0
+    assert "installed 24 default rules" in said(installed)
     listed = run("list")
-    assert listed.exit_code == 0 and "orders.delayed_72h" in listed.output
+    assert listed.exit_code == 0
+    assert "orders.delayed_72h" in listed.output
     tested = run("test", "orders.delayed_72h")
     assert "orders.delayed_72h: 1 matching now" in said(tested)
     back = run("backtest", "orders.delayed_72h", "--since", "7d", "--step", "12h")
-    assert back.exit_code == 0 and "1 firings over 7d" in said(back)
+    assert back.exit_code == 0
+    assert "1 firings over 7d" in said(back)
     once = run("run", "--once")
-    assert once.exit_code == 0 and "orders.delayed_72h: 1 matches, +1" in said(once) and "ERROR" not in once.output
+    assert once.exit_code == 0
+    assert "orders.delayed_72h: 1 matches, +1" in said(once)
+    assert "ERROR" not in once.output
     off = run("disable", "orders.delayed_72h")
     assert "orders.delayed_72h: disabled (version 2)" in said(off)
     shown = run("show", "orders.delayed_72h")
-    assert "v2" in shown.output and "enabled" in shown.output and "1 matches" in said(shown)
+    assert "v2" in shown.output
+    assert "enabled" in shown.output
+    assert "1 matches" in said(shown)
 
     exported = tmp_path / "rules.yaml"
     assert run("export", "-o", str(exported)).exit_code == 0
     text = exported.read_text(encoding="utf-8").replace("delay_hours > 72", "delay_hours > 96")
     exported.write_text(text, encoding="utf-8")
     imported = run("import", str(exported))
-    assert imported.exit_code == 0 and "created 0, updated 1, unchanged 23" in said(imported)
+    assert imported.exit_code == 0
+    assert "created 0, updated 1, unchanged 23" in said(imported)
 
     broken = tmp_path / "broken.yaml"
     broken.write_text(text.replace("delay_hours > 96", "delay_hourss > 96"), encoding="utf-8")
     refused = run("import", str(broken))
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "delay_hours > 96" in row)
-    assert refused.exit_code == 1 and f"line {line}: rule orders.delayed_72h, expression" in said(refused)
+    assert refused.exit_code == 1
+    assert f"line {line}: rule orders.delayed_72h, expression" in said(refused)
     assert run("show", "nope").exit_code == 1

@@ -1,7 +1,8 @@
-"""Ingest -> detection through the event bus: only touched records, only after commit, notes kept on re-ingest."""
+"""Ingest -> detection through the bus: only touched records, only after commit, notes kept on re-ingest."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -25,7 +26,9 @@ from tests.store.ingest.conftest import add_store
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
-def order(external_id: str, *, ship_by: datetime, status: str = "unfulfilled", updated: datetime = NOW) -> dict[str, Any]:
+def order(
+    external_id: str, *, ship_by: datetime, status: str = "unfulfilled", updated: datetime = NOW
+) -> dict[str, Any]:
     return {
         "external_id": external_id,
         "number": f"#{external_id}",
@@ -74,13 +77,18 @@ def _open(factory: sessionmaker[Session]) -> dict[str, str]:
 def test_an_ingested_delayed_order_is_detected_as_soon_as_the_batch_commits(
     factory: sessionmaker[Session], wired: tuple[int, FrozenClock]
 ) -> None:
-    store_id, clock = wired
+    store_id, _clock = wired
     with unit_of_work(factory) as session:
         upsert_batch(
             session=session,
             store_id=store_id,
             source="shopify",
-            batch={"orders": [order("A", ship_by=NOW - timedelta(hours=3)), order("B", ship_by=NOW + timedelta(hours=3))]},
+            batch={
+                "orders": [
+                    order("A", ship_by=NOW - timedelta(hours=3)),
+                    order("B", ship_by=NOW + timedelta(hours=3)),
+                ]
+            },
         )
         # Not yet committed: nothing evaluated, nothing half-seen.
         assert session.scalar(select(RuleEvaluation.id)) is None
@@ -93,13 +101,17 @@ def test_an_ingested_delayed_order_is_detected_as_soon_as_the_batch_commits(
 def test_re_ingest_resolves_a_fixed_order_and_keeps_its_notes(
     factory: sessionmaker[Session], wired: tuple[int, FrozenClock]
 ) -> None:
-    store_id, clock = wired
+    store_id, _clock = wired
     late = NOW - timedelta(hours=3)
     with unit_of_work(factory) as session:
-        upsert_batch(session=session, store_id=store_id, source="shopify", batch={"orders": [order("A", ship_by=late)]})
+        upsert_batch(
+            session=session, store_id=store_id, source="shopify", batch={"orders": [order("A", ship_by=late)]}
+        )
     with unit_of_work(factory) as session:
         detection_id = session.scalars(select(Detection.id)).one()
-        actions.add_note(session=session, detection_id=detection_id, text="VIP, call first", actor=None, now=NOW)
+        actions.add_note(
+            session=session, detection_id=detection_id, text="VIP, call first", actor=None, now=NOW
+        )
     with unit_of_work(factory) as session:  # the same order again, changed only in its timestamp
         upsert_batch(
             session=session,
@@ -115,7 +127,9 @@ def test_re_ingest_resolves_a_fixed_order_and_keeps_its_notes(
             session=session,
             store_id=store_id,
             source="shopify",
-            batch={"orders": [order("A", ship_by=late, status="delivered", updated=NOW + timedelta(minutes=2))]},
+            batch={
+                "orders": [order("A", ship_by=late, status="delivered", updated=NOW + timedelta(minutes=2))]
+            },
         )
     with factory() as session:
         shown = actions.get_detection(session=session, detection_id=detection_id)
@@ -162,6 +176,7 @@ def test_scheduled_rules_are_spread_over_the_minute_and_each_runs_once_per_minut
         ran += [e.started_at for e in runner.tick(evaluator)]
         clock.advance(timedelta(seconds=1))
     # At once (it never ran), then at its own second of each minute.
-    assert ran[0] == NOW and len(ran) == 4
-    assert [(b - a).total_seconds() for a, b in zip(ran[1:], ran[2:], strict=False)] == [60.0, 60.0]
+    assert ran[0] == NOW
+    assert len(ran) == 4
+    assert [(b - a).total_seconds() for a, b in itertools.pairwise(ran)] == [60.0, 60.0]
     assert {round((t.timestamp() - offset_seconds("t1")) % 60) % 60 for t in ran[1:]} == {0}

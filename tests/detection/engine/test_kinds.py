@@ -20,7 +20,14 @@ H, MIN, D = timedelta(hours=1), timedelta(minutes=1), timedelta(days=1)
 
 def _delayed(session: Session, store: m.Store, place: m.Location, n: int) -> list[m.Order]:
     return [
-        add(session, m.Order, store_id=store.id, location_id=place.id, placed_at=NOW - 3 * D, ship_by=NOW - 5 * H)
+        add(
+            session,
+            m.Order,
+            store_id=store.id,
+            location_id=place.id,
+            placed_at=NOW - 3 * D,
+            ship_by=NOW - 5 * H,
+        )
         for _ in range(n)
     ]
 
@@ -47,7 +54,9 @@ def test_delayed_orders_per_warehouse_at_the_threshold_boundaries(session: Sessi
     )
     run(session, clock, rule)
     found = by_key(session, rule)
-    expected = {name: severity_for(float(n), {"warning": 5, "critical": 15}, ">=") for name, n in counts.items()}
+    expected = {
+        name: severity_for(float(n), {"warning": 5, "critical": 15}, ">=") for name, n in counts.items()
+    }
     assert expected == {"North": None, "East": "warning", "South": "warning", "West": "critical"}
     assert {k: d.severity for k, d in found.items()} == {k: v for k, v in expected.items() if v}
     assert {k: d.value for k, d in found.items()} == {k: float(counts[k]) for k in found}
@@ -57,7 +66,11 @@ def test_delayed_orders_per_warehouse_at_the_threshold_boundaries(session: Sessi
     clock.advance(MIN)
     run(session, clock, rule)
     found = by_key(session, rule)
-    assert (found["North"].severity, found["South"].severity, found["South"].alert_count) == ("warning", "critical", 2)
+    assert (found["North"].severity, found["South"].severity, found["South"].alert_count) == (
+        "warning",
+        "critical",
+        2,
+    )
     assert len(detections(session, rule)) == 4
 
 
@@ -109,7 +122,10 @@ def test_a_record_template_has_a_threshold_per_carrier(session: Session) -> None
         entity="shipments",
         expression="delivered_at IS NULL AND hours_since_last_scan > {hours}",
         template_field="carrier",
-        template_instances=[{"value": "UPS", "params": {"hours": 48}}, {"value": "DHL", "params": {"hours": 72}}],
+        template_instances=[
+            {"value": "UPS", "params": {"hours": 48}},
+            {"value": "DHL", "params": {"hours": 72}},
+        ],
     )
     run(session, clock, rule)
     fired = {d.record_id for d in detections(session, rule)}
@@ -135,7 +151,9 @@ def test_three_similar_detections_in_the_window_are_one_systemic_detection(sessi
     store = add(session, m.Store)
     _escalations(session, store, "wismo", 3, NOW - H)
     _escalations(session, store, "damaged", 2, NOW - H)
-    source = make_rule(session, clock, key="esc", kind="record", entity="tickets", expression="is_open AND is_escalated")
+    source = make_rule(
+        session, clock, key="esc", kind="record", entity="tickets", expression="is_open AND is_escalated"
+    )
     pattern = make_rule(
         session,
         clock,
@@ -151,7 +169,11 @@ def test_three_similar_detections_in_the_window_are_one_systemic_detection(sessi
     assert len(detections(session, source)) == 5
     found = by_key(session, pattern)
     assert list(found) == ["wismo"]
-    assert (found["wismo"].severity, found["wismo"].value, found["wismo"].details["count"]) == ("warning", 3.0, 3)
+    assert (found["wismo"].severity, found["wismo"].value, found["wismo"].details["count"]) == (
+        "warning",
+        3.0,
+        3,
+    )
 
     _escalations(session, store, "damaged", 1, NOW)  # 2 -> 3: at the threshold
     clock.advance(MIN)
@@ -190,7 +212,9 @@ def test_an_sla_rule_breaches_after_business_minutes_and_honours_holidays(sessio
         ends_on=date(2026, 6, 22),
     )
     friday_1630 = NOW.replace(day=19, hour=16, minute=30)
-    ticket = add(session, m.Ticket, store_id=store.id, status="open", priority="normal", created_at=friday_1630)
+    ticket = add(
+        session, m.Ticket, store_id=store.id, status="open", priority="normal", created_at=friday_1630
+    )
     clock = FrozenClock(NOW.replace(day=22, hour=12))  # Monday, a holiday: 30 business minutes used
     rule = make_rule(
         session,
@@ -230,7 +254,8 @@ def test_a_business_hours_only_rule_says_it_did_not_run_outside_hours(session: S
     )
     (evaluation,) = run(session, clock, rule)
     assert detections(session, rule) == []
-    assert evaluation.error is None and "not active now (business_hours)" in (evaluation.note or "")
+    assert evaluation.error is None
+    assert "not active now (business_hours)" in (evaluation.note or "")
     clock.current = NOW.replace(day=22, hour=11)  # Monday
     run(session, clock, rule)
     assert len(detections(session, rule)) == 1

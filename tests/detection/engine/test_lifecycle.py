@@ -1,4 +1,4 @@
-"""The life of a detection as the clock moves: fire with no new data, dedupe, re-alert, resolve, snooze, mute."""
+"""A detection's life as the clock moves: fire with no new data, dedupe, re-alert, resolve, snooze, mute."""
 
 from __future__ import annotations
 
@@ -24,12 +24,19 @@ def _orders(session: Session) -> tuple[m.Store, m.Order, m.Order]:
         session, m.Order, store_id=store.id, placed_at=NOW - 24 * H, ship_by=NOW + 2 * H, total=Decimal("90")
     )
     on_time = add(
-        session, m.Order, store_id=store.id, placed_at=NOW - 24 * H, ship_by=NOW + 200 * H, total=Decimal("90")
+        session,
+        m.Order,
+        store_id=store.id,
+        placed_at=NOW - 24 * H,
+        ship_by=NOW + 200 * H,
+        total=Decimal("90"),
     )
     return store, late_soon, on_time
 
 
-def test_a_time_rule_fires_when_time_passes_with_no_new_data_then_resolves_with_its_time(session: Session) -> None:
+def test_a_time_rule_fires_when_time_passes_with_no_new_data_then_resolves_with_its_time(
+    session: Session,
+) -> None:
     clock = FrozenClock(NOW)
     _, late, on_time = _orders(session)
     rule = make_rule(session, clock, key="late", kind="time", entity="orders", expression="delay_hours > 24")
@@ -40,12 +47,19 @@ def test_a_time_rule_fires_when_time_passes_with_no_new_data_then_resolves_with_
     fired_at = clock.now()
     run(session, clock, rule)
     (found,) = detections(session, rule)
-    assert (found.record_id, found.status, found.first_seen, found.last_alerted) == (late.id, "open", fired_at, fired_at)
+    assert (found.record_id, found.status, found.first_seen, found.last_alerted) == (
+        late.id,
+        "open",
+        fired_at,
+        fired_at,
+    )
 
     clock.advance(5 * MIN)
     run(session, clock, rule)
     (again,) = detections(session, rule)
-    assert again.id == found.id and again.last_seen == clock.now() and again.first_seen == fired_at
+    assert again.id == found.id
+    assert again.last_seen == clock.now()
+    assert again.first_seen == fired_at
     assert again.alert_count == 1
 
     late.fulfillment_status = "delivered"
@@ -77,7 +91,13 @@ def test_re_alert_after_the_interval_and_not_before(session: Session) -> None:
     clock = FrozenClock(NOW + 30 * H)
     _orders(session)
     rule = make_rule(
-        session, clock, key="late", kind="time", entity="orders", expression="delay_hours > 24", realert_minutes=60
+        session,
+        clock,
+        key="late",
+        kind="time",
+        entity="orders",
+        expression="delay_hours > 24",
+        realert_minutes=60,
     )
     run(session, clock, rule)
     first = clock.now()
@@ -95,7 +115,13 @@ def test_snooze_silences_until_its_end_then_the_detection_is_open_and_alerts(ses
     clock = FrozenClock(NOW + 30 * H)
     _orders(session)
     rule = make_rule(
-        session, clock, key="late", kind="time", entity="orders", expression="delay_hours > 24", realert_minutes=10
+        session,
+        clock,
+        key="late",
+        kind="time",
+        entity="orders",
+        expression="delay_hours > 24",
+        realert_minutes=10,
     )
     run(session, clock, rule)
     (found,) = detections(session, rule)
@@ -157,14 +183,17 @@ def test_notes_survive_re_evaluation_resolution_and_re_opening(session: Session)
     rule = make_rule(session, clock, key="late", kind="time", entity="orders", expression="delay_hours > 24")
     run(session, clock, rule)
     (found,) = detections(session, rule)
-    actions.add_note(session=session, detection_id=found.id, text="Called the warehouse", actor=None, now=clock.now())
+    actions.add_note(
+        session=session, detection_id=found.id, text="Called the warehouse", actor=None, now=clock.now()
+    )
     for status in ("unfulfilled", "delivered", "unfulfilled"):
         late.fulfillment_status = status
         session.flush()
         clock.advance(MIN)
         run(session, clock, rule)
     shown = actions.get_detection(session=session, detection_id=found.id)
-    assert shown.status == "open" and shown.times_opened == 2
+    assert shown.status == "open"
+    assert shown.times_opened == 2
     assert [n.text for n in shown.notes] == ["Called the warehouse"]
     assert session.scalar(select(func.count()).select_from(DetectionNote)) == 1
 
@@ -178,9 +207,12 @@ def test_a_rule_that_errors_is_marked_broken_and_logged_and_the_others_still_run
     bad.version += 1
     session.flush()
     results = {e.rule_id: e for e in run(session, clock, bad, good)}
-    assert bad.broken and "delay_hourz" in (bad.last_error or "")
-    assert results[bad.id].error is not None and "delay_hourz" in results[bad.id].error
-    assert results[good.id].error is None and results[good.id].opened == 1
+    assert bad.broken
+    assert "delay_hourz" in (bad.last_error or "")
+    assert results[bad.id].error is not None
+    assert "delay_hourz" in results[bad.id].error
+    assert results[good.id].error is None
+    assert results[good.id].opened == 1
     assert len(detections(session, good)) == 1
     logged = session.scalars(select(RuleEvaluation).where(RuleEvaluation.rule_id == bad.id)).all()
     assert [e.error is not None for e in logged] == [True]
@@ -188,7 +220,8 @@ def test_a_rule_that_errors_is_marked_broken_and_logged_and_the_others_still_run
     bad.version += 1
     session.flush()
     run(session, clock, bad)
-    assert not bad.broken and bad.last_error is None
+    assert not bad.broken
+    assert bad.last_error is None
 
 
 def test_detections_of_one_store_are_not_resolved_by_another_stores_evaluation(session: Session) -> None:

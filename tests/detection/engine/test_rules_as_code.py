@@ -1,6 +1,8 @@
-"""Rules as code: versions with author and diff, YAML round trip, errors at the file's line, the default pack."""
+"""Rules as code: versions with author and diff, YAML round trip, errors at the line, the default pack."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,14 +12,12 @@ from hotdash.clock import FrozenClock
 from hotdash.detection import rulefile, service
 from hotdash.detection.backtest import backtest
 from hotdash.detection.defaults import DEFAULT_RULES, install_defaults
+from hotdash.detection.evaluator import Evaluator
 from hotdash.detection.models import Rule, RuleVersion
 from hotdash.detection.scheduler.jobs import run_cycle
-from hotdash.detection.evaluator import Evaluator
 from hotdash.store import models as m
 from tests.detection.engine.helpers import NOW, detections, make_rule
 from tests.tiles.builders import add
-
-from datetime import timedelta
 
 H, D = timedelta(hours=1), timedelta(days=1)
 
@@ -26,24 +26,37 @@ def test_every_change_is_a_version_with_author_and_diff(session: Session) -> Non
     clock = FrozenClock(NOW)
     make_rule(session, clock, key="late", kind="time", entity="orders", expression="delay_hours > 24")
     service.update_rule(
-        session=session, key="late", changes={"expression": "delay_hours > 48"}, actor=None, now=NOW, author="ana"
+        session=session,
+        key="late",
+        changes={"expression": "delay_hours > 48"},
+        actor=None,
+        now=NOW,
+        author="ana",
     )
-    service.update_rule(session=session, key="late", changes={"expression": "delay_hours > 48"}, actor=None, now=NOW)
+    service.update_rule(
+        session=session, key="late", changes={"expression": "delay_hours > 48"}, actor=None, now=NOW
+    )
     service.set_enabled(session=session, key="late", enabled=False, actor=None, now=NOW, author="bo")
     rule = service.get_rule(session=session, key="late")
     newest, middle, first = service.versions(session=session, rule=rule)
     assert (rule.version, newest.version, first.version) == (3, 3, 1)  # the no-op change made no version
-    assert middle.author_label == "ana" and middle.diff == {"expression": ["delay_hours > 24", "delay_hours > 48"]}
-    assert newest.diff == {"enabled": [True, False]} and newest.definition["expression"] == "delay_hours > 48"
+    assert middle.author_label == "ana"
+    assert middle.diff == {"expression": ["delay_hours > 24", "delay_hours > 48"]}
+    assert newest.diff == {"enabled": [True, False]}
+    assert newest.definition["expression"] == "delay_hours > 48"
 
 
 def test_an_invalid_change_is_refused_with_the_position_and_nothing_changes(session: Session) -> None:
     clock = FrozenClock(NOW)
     make_rule(session, clock, key="late", kind="time", entity="orders", expression="delay_hours > 24")
     with pytest.raises(service.RuleInvalid) as refused:
-        service.update_rule(session=session, key="late", changes={"expression": "delay_hour > 48"}, actor=None, now=NOW)
+        service.update_rule(
+            session=session, key="late", changes={"expression": "delay_hour > 48"}, actor=None, now=NOW
+        )
     (problem,) = refused.value.problems
-    assert problem.field == "expression" and problem.column == 1 and "delay_hours" in problem.message
+    assert problem.field == "expression"
+    assert problem.column == 1
+    assert "delay_hours" in problem.message
     assert service.get_rule(session=session, key="late").expression == "delay_hours > 24"
     assert session.scalar(select(func.count()).select_from(RuleVersion)) == 1
 
@@ -85,9 +98,13 @@ def test_yaml_errors_point_to_the_line_and_change_nothing(session: Session) -> N
     with pytest.raises(rulefile.RuleFileInvalid) as shape:
         rulefile.import_rules(session=session, text=bad, actor=None, now=NOW)
     (error,) = shape.value.errors  # the shape is checked first: the expression only after
-    assert error.line == 14 and error.rule == "wh.delayed" and error.field.startswith("thresholds")
+    assert error.line == 14
+    assert error.rule == "wh.delayed"
+    assert error.field.startswith("thresholds")
     with pytest.raises(rulefile.RuleFileInvalid) as expression:
-        rulefile.import_rules(session=session, text=GOOD.replace("delay_hours > 24", "delay_hourz > 24"), actor=None, now=NOW)
+        rulefile.import_rules(
+            session=session, text=GOOD.replace("delay_hours > 24", "delay_hourz > 24"), actor=None, now=NOW
+        )
     (error,) = expression.value.errors
     assert (error.line, error.rule, error.field) == (6, "orders.late", "expression")
     assert "delay_hours" in error.message
@@ -107,9 +124,18 @@ def test_the_default_pack_installs_once_compiles_and_runs(session: Session) -> N
     assert [e.error for e in results if e.error] == []
     late = service.get_rule(session=session, key="orders.delayed_72h")
     assert len(detections(session, late)) == 1
-    guide = {"orders.delayed_24h", "inventory.stockout_p0", "cx.escalation_volume", "cx.same_issue_3x",
-             "seo.traffic_drop", "cx.refund_needs_approval", "cx.refund_needs_manager", "team.below_target",
-             "cx.legal_regulatory_threat", "cx.first_response_sla"}
+    guide = {
+        "orders.delayed_24h",
+        "inventory.stockout_p0",
+        "cx.escalation_volume",
+        "cx.same_issue_3x",
+        "seo.traffic_drop",
+        "cx.refund_needs_approval",
+        "cx.refund_needs_manager",
+        "team.below_target",
+        "cx.legal_regulatory_threat",
+        "cx.first_response_sla",
+    }
     assert guide <= set(added)
 
 
@@ -123,5 +149,7 @@ def test_backtest_counts_firings_per_day_as_time_passes(session: Session) -> Non
     )
     result = backtest(session=session, rule=rule, now=NOW, days=30, step_hours=6)
     crossings = sorted((NOW - days * D + 72 * H).date() for days in (10, 5))
-    assert result.fired == 2 and sorted(result.per_day) == crossings
-    assert result.matching_at_start == 0 and result.matching_now == 2
+    assert result.fired == 2
+    assert sorted(result.per_day) == crossings
+    assert result.matching_at_start == 0
+    assert result.matching_now == 2
