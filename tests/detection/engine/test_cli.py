@@ -1,4 +1,4 @@
-"""`hotdash rules ...` on a database file: install, list, enable/disable, export/import, test, backtest, run."""
+"""`hotdash rules ...` on a database file: install, list, disable, export, import, test, backtest, run."""
 
 from __future__ import annotations
 
