@@ -34,7 +34,11 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A writer that reads first and writes later (the detection evaluator) asks for the write lock at BEGIN:
+    # in WAL mode, a read snapshot that another writer has moved past cannot be upgraded, and SQLite then
+    # answers "database is locked" at once instead of waiting out busy_timeout.
+    immediate = connection.get_execution_options().get("sqlite_begin") == "immediate"
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -69,6 +73,14 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def writer_unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work that takes the database's write lock when it starts (SQLite), then reads and writes."""
+    with unit_of_work(factory) as session:
+        session.connection(execution_options={"sqlite_begin": "immediate"})
+        yield session
 
 
 def request_session(request: Request) -> Iterator[Session]:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, case, func, literal, select
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from hotdash.clock import Clock
@@ -78,6 +79,14 @@ class Run:
                 query = query.where(spec.in_store(spec.model, store.id))
             self.sizes[key] = int(self.session.scalar(query) or 0)
         return self.sizes[key]
+
+
+def transient(problem: BaseException) -> bool:
+    """Tell whether a failure is the database being busy (a lock, a serialization conflict), worth a retry."""
+    if not isinstance(problem, OperationalError | DBAPIError):
+        return False
+    code = getattr(getattr(problem, "orig", None), "sqlstate", None)
+    return "database is locked" in str(problem) or code in ("40001", "40P01")
 
 
 def severity_for(value: float | None, thresholds: dict[str, float], op: str) -> str | None:
@@ -165,6 +174,8 @@ class Evaluator:
                             ),
                         )
         except Exception as problem:  # any failure: the rule is broken, and says why
+            if transient(problem):
+                raise  # the database was busy: not the rule's fault; the caller retries the whole run
             error = f"{type(problem).__name__}: {problem}"[:2000]
             logger.warning("rule %s failed: %s", rule.key, error)
         rule.broken = error is not None

@@ -121,12 +121,9 @@ def apply(
     _open(session, rule, store_id, new, now, changes)
     _changed_figures(session, by_key, matches, now, changes)
 
-    session.execute(
-        update(Detection)
-        .where(*scope, Detection.status.in_(UNRESOLVED), Detection.last_seen < now)
-        .values(last_seen=now),
-        execution_options={"synchronize_session": False},
-    )
+    # No "last_seen = now" for every detection still matching: an unresolved detection is one its rule's
+    # latest evaluation still matched (rules.last_evaluated_at), and rewriting tens of thousands of rows
+    # each minute would cost more than finding them.
     _wake(session, scope, now, changes)
     if rule.realert_minutes:
         due = session.execute(

@@ -120,6 +120,8 @@ class Detection(IdMixin, Base):
     severity: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default=Status.open.value)
     first_seen: Mapped[datetime]
+    # When it last changed (opened, re-opened, figures moved) or, once resolved, last matched; while it is
+    # unresolved its rule's last evaluation still matched it (see DetectionOut.last_seen).
     last_seen: Mapped[datetime]
     last_alerted: Mapped[datetime | None]
     alert_count: Mapped[int] = mapped_column(Integer, default=1)

@@ -222,7 +222,7 @@ class DetectionOut(BaseModel):
             severity=detection.severity,
             status=detection.status,
             first_seen=detection.first_seen,
-            last_seen=detection.last_seen,
+            last_seen=_last_seen(detection, rule),
             last_alerted=detection.last_alerted,
             alert_count=detection.alert_count,
             times_opened=detection.times_opened,
@@ -233,6 +233,13 @@ class DetectionOut(BaseModel):
             details=detection.details,
             notes=notes or [],
         )
+
+
+def _last_seen(detection: Detection, rule: Rule) -> datetime:
+    """Return when the detection last matched: an unresolved one, at its rule's latest evaluation."""
+    if detection.status != "resolved" and rule.last_evaluated_at is not None:
+        return max(detection.last_seen, rule.last_evaluated_at)
+    return detection.last_seen
 
 
 class EvaluationOut(BaseModel):

@@ -58,8 +58,8 @@ def test_a_time_rule_fires_when_time_passes_with_no_new_data_then_resolves_with_
     run(session, clock, rule)
     (again,) = detections(session, rule)
     assert again.id == found.id
-    assert again.last_seen == clock.now()
     assert again.first_seen == fired_at
+    assert actions.get_detection(session=session, detection_id=again.id).last_seen == clock.now()
     assert again.alert_count == 1
 
     late.fulfillment_status = "delivered"

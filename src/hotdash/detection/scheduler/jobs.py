@@ -12,6 +12,7 @@ import hashlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,9 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotdash.clock import Clock
-from hotdash.db.session import unit_of_work
+from hotdash.db.session import unit_of_work, writer_unit_of_work
 from hotdash.detection import service
-from hotdash.detection.evaluator import Evaluator
+from hotdash.detection.evaluator import Evaluator, transient
 from hotdash.detection.expression import ENTITIES
 from hotdash.detection.models import Rule, RuleEvaluation, RuleKind
 from hotdash.events import RecordsUpserted
@@ -31,6 +32,7 @@ from hotdash.store import models as store_models
 
 logger = logging.getLogger(__name__)
 
+RETRIES = 5  # attempts of a run the database refused as busy
 SCHEDULED = (RuleKind.time.value, RuleKind.metric.value, RuleKind.pattern.value)
 RECORD_KINDS = (RuleKind.record.value, RuleKind.time.value)
 # A change to these entities changes what rules on another entity see: re-evaluate the parent records.
@@ -131,12 +133,18 @@ class DetectionRunner:
 
     def _evaluate_events(self, events: Collection[RecordsUpserted]) -> None:
         evaluator = Evaluator(self.clock)
-        try:
-            with unit_of_work(self.factory) as session:
-                evaluate_ingested(session=session, evaluator=evaluator, events=events)
-        except Exception:
-            # The rules that failed are marked broken inside; this is a failure of the unit of work itself.
-            logger.exception("evaluating ingested records failed")
+        for attempt in range(RETRIES):
+            try:
+                with writer_unit_of_work(self.factory) as session:
+                    evaluate_ingested(session=session, evaluator=evaluator, events=events)
+                return
+            except Exception as problem:
+                # Rules that fail are marked broken inside; this is the unit of work itself failing.
+                if transient(problem) and attempt + 1 < RETRIES:
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                logger.exception("evaluating ingested records failed")
+                return
 
     def start(self) -> None:
         """Start the worker threads."""
@@ -200,9 +208,19 @@ class DetectionRunner:
         now = self.clock.now()
         with unit_of_work(self.factory) as session:
             rules = self.due(service.list_rules(session=session, enabled_only=True), now)
-            if not rules:
-                return []
-            results = evaluator.run(session=session, rules=rules, trigger="schedule")
-            for rule in rules:
-                self._last[rule.key] = now
-            return results
+        if not rules:
+            return []
+        for attempt in range(RETRIES):
+            try:
+                with writer_unit_of_work(self.factory) as session:
+                    ids = [rule.id for rule in rules]
+                    due = list(session.scalars(select(Rule).where(Rule.id.in_(ids)).order_by(Rule.key)))
+                    results = evaluator.run(session=session, rules=due, trigger="schedule")
+                break
+            except Exception as problem:
+                if not transient(problem) or attempt + 1 == RETRIES:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        for rule in rules:
+            self._last[rule.key] = now
+        return results
