@@ -23,7 +23,7 @@ from hotdash.detection import calendar as cal
 from hotdash.detection import plans
 from hotdash.detection.expression import ENTITIES
 from hotdash.detection.hints import hints
-from hotdash.detection.lifecycle import Changes, Match, apply
+from hotdash.detection.lifecycle import Changes, Match, RecordMatches, apply, sleepers_due
 from hotdash.detection.models import Detection, Rule, RuleEvaluation, RuleKind, Severity
 from hotdash.events import DetectionsChanged, publish_after_commit
 from hotdash.store.calendar import BusinessCalendar
@@ -58,6 +58,7 @@ class Run:
     trigger: str
     stores: list[Store]
     single_store: bool = False  # the database holds one store: no need to filter records by store
+    sleepers: bool = True  # some snooze or mute has ended: look for them rule by rule
     calendars: dict[tuple[int, int], BusinessCalendar] = field(default_factory=dict)
     sizes: dict[tuple[str, int], int] = field(default_factory=dict)
 
@@ -126,6 +127,7 @@ class Evaluator:
             query = query.where(Store.id == store_id)
         run = Run(session, self._pinned.current, trigger, list(session.scalars(query)))
         run.single_store = session.scalar(select(func.count()).select_from(Store)) == 1
+        run.sleepers = sleepers_due(session, run.now)
         ordered = sorted(rules, key=lambda r: r.kind == RuleKind.pattern.value)
         return [self._evaluate(run, rule, record_ids) for rule in ordered]
 
@@ -135,7 +137,10 @@ class Evaluator:
         """Return what `rule` matches in `store` at the clock's time, changing nothing."""
         self._pinned.current = self.clock.now()
         run = Run(session, self._pinned.current, "preview", [store])
+        run.single_store = session.scalar(select(func.count()).select_from(Store)) == 1
         found = self._matches(run, rule, store, record_ids)
+        if isinstance(found, RecordMatches):
+            return {str(i): Match(key=str(i), severity=found.severity, record_id=i) for i in sorted(found.ids)}
         return found or {}
 
     # One rule ----------------------------------------------------------------------------------------------
@@ -160,6 +165,7 @@ class Evaluator:
                         matches=found,
                         now=run.now,
                         record_ids=record_ids,
+                        wake=run.sleepers,
                     )
                     total.add(changes)
                     if changes.opened or changes.resolved or changes.alerted:
@@ -215,7 +221,7 @@ class Evaluator:
 
     def _matches(
         self, run: Run, rule: Rule, store: Store, record_ids: Collection[int] | None
-    ) -> dict[str, Match] | None:
+    ) -> dict[str, Match] | RecordMatches | None:
         if not self._active(run, rule, store):
             return None
         if rule.kind in (RuleKind.record.value, RuleKind.time.value):
@@ -260,7 +266,7 @@ class Evaluator:
     # Record and time rules ---------------------------------------------------------------------------------
     def _record_matches(
         self, run: Run, rule: Rule, store: Store, record_ids: Collection[int] | None
-    ) -> dict[str, Match]:
+    ) -> RecordMatches:
         model = ENTITIES[rule.entity].model
         where = self._where(run, rule, store)
         if rule.sla_field and rule.sla_business_minutes is not None:
@@ -270,7 +276,7 @@ class Evaluator:
             where.append(started.sql < literal(cutoff, UTCDateTime()))
         ids: list[int] = []
         if record_ids is None:
-            ids = [int(i) for i in run.session.scalars(select(model.id).where(*where))]
+            ids = list(run.session.scalars(select(model.id).where(*where)).all())
         else:
             wanted = sorted(record_ids)
             for start in range(0, len(wanted), 500):
@@ -278,7 +284,7 @@ class Evaluator:
                 ids += [
                     int(i) for i in run.session.scalars(select(model.id).where(*where, model.id.in_(part)))
                 ]
-        return {str(i): Match(key=str(i), severity=rule.severity, record_id=i) for i in ids}
+        return RecordMatches(set(ids), rule.severity)
 
     # Metric rules ------------------------------------------------------------------------------------------
     def _window_cutoff(self, run: Run, rule: Rule, kind: str, hours: float) -> Any:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, insert, select, update
+from sqlalchemy import ColumnElement, and_, case, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotdash.detection.models import UNRESOLVED, Detection, Rule, Severity, Status
@@ -80,51 +80,77 @@ def _alert(now: datetime) -> dict[str, Any]:
     return {"last_alerted": now, "alert_count": Detection.alert_count + 1}
 
 
+@dataclass(frozen=True)
+class RecordMatches:
+    """What a record rule matches: the ids of its records, all at the rule's severity."""
+
+    ids: set[int]
+    severity: str
+
+
 def apply(
     *,
     session: Session,
     rule: Rule,
     store_id: int | None,
-    matches: dict[str, Match],
+    matches: dict[str, Match] | RecordMatches,
     now: datetime,
     record_ids: Collection[int] | None = None,
+    wake: bool = True,
 ) -> Changes:
     """Bring `rule`'s detections in `store_id` in step with `matches`.
 
     `record_ids` limits the comparison to those records (an evaluation of just-ingested records): detections
-    of other records are left as they are.
+    of other records are left as they are. `wake=False` skips looking for snoozes and mutes that ended (the
+    caller knows there are none).
     """
     if record_ids is not None and not record_ids:
         return Changes()
     scope = _scope(rule, store_id, record_ids)
-    changes = Changes(matches=len(matches))
-    current = session.execute(
-        select(
-            Detection.id,
-            Detection.fingerprint,
-            Detection.record_key,
-            Detection.status,
-            Detection.severity,
-            Detection.value,
-        ).where(*scope, Detection.status.in_(UNRESOLVED))
-    ).all()
-    by_key = {row.record_key: row for row in current}
+    open_now = Detection.status.in_(UNRESOLVED)
+    if isinstance(matches, RecordMatches):
+        # Record rules: the index (rule_id, status, record_id) answers this without reading the table.
+        rows = session.execute(select(Detection.record_id, Detection.id).where(*scope, open_now)).all()
+        open_ids: dict[int | None, int] = {record: row_id for record, row_id in rows}
+        gone = [row_id for record, row_id in open_ids.items() if record not in matches.ids]
+        new = [
+            Match(key=str(i), severity=matches.severity, record_id=i) for i in matches.ids if i not in open_ids
+        ]
+        changes = Changes(matches=len(matches.ids))
+    else:
+        current = session.execute(
+            select(
+                Detection.id,
+                Detection.fingerprint,
+                Detection.record_key,
+                Detection.status,
+                Detection.severity,
+                Detection.value,
+            ).where(*scope, open_now)
+        ).all()
+        by_key = {row.record_key: row for row in current}
+        gone = [row.id for key, row in by_key.items() if key not in matches]
+        new = [m for key, m in matches.items() if key not in by_key]
+        changes = Changes(matches=len(matches))
+        _changed_figures(session, by_key, matches, now, changes)
 
-    # The condition cleared: resolved, with the time.
-    gone = [row for key, row in by_key.items() if key not in matches]
+    # The condition cleared: resolved, with the time; last seen matching at the evaluation before this one.
+    for part in chunks(gone):
+        changes.resolved += list(session.scalars(select(Detection.fingerprint).where(Detection.id.in_(part))))
     _update_ids(
-        session, [r.id for r in gone], status=Status.resolved.value, resolved_at=now, snoozed_until=None
+        session,
+        gone,
+        status=Status.resolved.value,
+        resolved_at=now,
+        snoozed_until=None,
+        last_seen=rule.last_evaluated_at or now,
     )
-    changes.resolved = [r.fingerprint for r in gone]
-
-    new = [m for key, m in matches.items() if key not in by_key]
     _open(session, rule, store_id, new, now, changes)
-    _changed_figures(session, by_key, matches, now, changes)
-
     # No "last_seen = now" for every detection still matching: an unresolved detection is one its rule's
     # latest evaluation still matched (rules.last_evaluated_at), and rewriting tens of thousands of rows
     # each minute would cost more than finding them.
-    _wake(session, scope, now, changes)
+    if wake:
+        _wake(session, scope, now, changes)
     if rule.realert_minutes:
         due = session.execute(
             select(Detection.id, Detection.fingerprint).where(
@@ -136,6 +162,19 @@ def apply(
         _update_ids(session, [r.id for r in due], **_alert(now))
         changes.alerted += [r.fingerprint for r in due]
     return changes
+
+
+def sleepers_due(session: Session, now: datetime) -> bool:
+    """Tell whether any snooze or mute has ended and not been acted on (one query for a whole run)."""
+    found = session.execute(select(Detection.id).where(_ended(now)).limit(1)).first()
+    return found is not None
+
+
+def _ended(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(Detection.status == Status.snoozed.value, Detection.snoozed_until <= now),
+        and_(Detection.status == Status.muted.value, Detection.muted_until <= now),
+    )
 
 
 def _open(
@@ -233,20 +272,6 @@ def _changed_figures(
 
 def _wake(session: Session, scope: list[ColumnElement[bool]], now: datetime, changes: Changes) -> None:
     """End snoozes and mutes whose time has come: the detection is open and alerts again."""
-    for status, until in (
-        (Status.snoozed, Detection.snoozed_until),
-        (Status.muted, Detection.muted_until),
-    ):
-        due = session.execute(
-            select(Detection.id, Detection.fingerprint).where(
-                *scope, Detection.status == status.value, until <= now
-            )
-        ).all()
-        _update_ids(
-            session,
-            [r.id for r in due],
-            status=Status.open.value,
-            snoozed_until=None,
-            **_alert(now),
-        )
-        changes.alerted += [r.fingerprint for r in due]
+    due = session.execute(select(Detection.id, Detection.fingerprint).where(*scope, _ended(now))).all()
+    _update_ids(session, [r.id for r in due], status=Status.open.value, snoozed_until=None, **_alert(now))
+    changes.alerted += [r.fingerprint for r in due]

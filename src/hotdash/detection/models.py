@@ -179,3 +179,13 @@ Index(
     sqlite_where=Shipment.delivered_at.is_(None),
     postgresql_where=Shipment.delivered_at.is_(None),
 )
+# The same per carrier (the template "no scan for N hours, per carrier"): the carrier's undelivered parcels
+# by last scan, instead of all its parcels through the carrier index.
+Index(
+    "ix_shipments_undelivered_carrier_scan",
+    Shipment.carrier,
+    Shipment.last_event_at,
+    Shipment.shipped_at,
+    sqlite_where=Shipment.delivered_at.is_(None),
+    postgresql_where=Shipment.delivered_at.is_(None),
+)
