@@ -140,7 +140,9 @@ class Evaluator:
         run.single_store = session.scalar(select(func.count()).select_from(Store)) == 1
         found = self._matches(run, rule, store, record_ids)
         if isinstance(found, RecordMatches):
-            return {str(i): Match(key=str(i), severity=found.severity, record_id=i) for i in sorted(found.ids)}
+            return {
+                str(i): Match(key=str(i), severity=found.severity, record_id=i) for i in sorted(found.ids)
+            }
         return found or {}
 
     # One rule ----------------------------------------------------------------------------------------------

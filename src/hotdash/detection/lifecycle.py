@@ -114,7 +114,9 @@ def apply(
         open_ids: dict[int | None, int] = {record: row_id for record, row_id in rows}
         gone = [row_id for record, row_id in open_ids.items() if record not in matches.ids]
         new = [
-            Match(key=str(i), severity=matches.severity, record_id=i) for i in matches.ids if i not in open_ids
+            Match(key=str(i), severity=matches.severity, record_id=i)
+            for i in matches.ids
+            if i not in open_ids
         ]
         changes = Changes(matches=len(matches.ids))
     else:

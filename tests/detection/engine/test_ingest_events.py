@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -179,6 +178,35 @@ def test_scheduled_rules_are_spread_over_the_minute_and_each_runs_once_per_minut
     # At once (it never ran), then in the first tick after its own second of each minute.
     offset = offset_seconds("t1")
     assert ran[0] == NOW
-    assert len(ran) == 1 + len({int((NOW + timedelta(seconds=t)).timestamp() - offset) // 60 for t in range(1, 180)})
+    assert len(ran) == 1 + len(
+        {int((NOW + timedelta(seconds=t)).timestamp() - offset) // 60 for t in range(1, 180)}
+    )
     assert [(b - a).total_seconds() for a, b in itertools.pairwise(ran[1:])] == [60.0] * (len(ran) - 2)
     assert all(0 <= (t.timestamp() - offset) % 60 < 1 for t in ran[1:])
+
+
+def test_a_broken_rule_among_the_ingest_batch_is_named_and_the_others_still_fire(
+    factory: sessionmaker[Session], wired: tuple[int, FrozenClock]
+) -> None:
+    store_id, clock = wired
+    with unit_of_work(factory) as session:
+        bad = make_rule(session, clock, key="bad", kind="record", entity="orders", expression="total > 1")
+        bad.expression = "totl > 1"  # changed behind the service's back
+        bad.version += 1
+    with unit_of_work(factory) as session:
+        upsert_batch(
+            session=session,
+            store_id=store_id,
+            source="shopify",
+            batch={"orders": [order("A", ship_by=NOW - timedelta(hours=3))]},
+        )
+    assert _open(factory) == {"A": "open"}
+    with factory() as session:
+        broken = session.scalars(select(Rule).where(Rule.key == "bad")).one()
+        assert broken.broken
+        assert "totl" in (broken.last_error or "")
+        errors = session.scalars(
+            select(RuleEvaluation.error).where(RuleEvaluation.rule_id == broken.id)
+        ).all()
+        assert len(errors) == 1
+        assert "totl" in (errors[0] or "")

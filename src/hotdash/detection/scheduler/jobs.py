@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotdash.clock import Clock
 from hotdash.db.session import unit_of_work, writer_unit_of_work
 from hotdash.detection import service
+from hotdash.detection.batch import evaluate_touched
 from hotdash.detection.evaluator import Evaluator, transient
 from hotdash.detection.expression import ENTITIES
 from hotdash.detection.models import Rule, RuleEvaluation, RuleKind
@@ -100,8 +101,8 @@ def evaluate_ingested(
             )
         )
         if rules:
-            results += evaluator.run(
-                session=session, rules=rules, trigger="ingest", store_id=store_id, record_ids=touched
+            results += evaluate_touched(
+                session=session, evaluator=evaluator, rules=rules, store_id=store_id, record_ids=touched
             )
     return results
 
