@@ -278,7 +278,8 @@ class Evaluator:
             where.append(started.sql < literal(cutoff, UTCDateTime()))
         ids: list[int] = []
         if record_ids is None:
-            ids = list(run.session.scalars(select(model.id).where(*where)).all())
+            # Core, not ORM: a rule may match tens of thousands of records.
+            ids = list(run.session.connection().execute(select(model.id).where(*where)).scalars().all())
         else:
             wanted = sorted(record_ids)
             for start in range(0, len(wanted), 500):

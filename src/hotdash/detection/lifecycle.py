@@ -108,16 +108,16 @@ def apply(
         return Changes()
     scope = _scope(rule, store_id, record_ids)
     open_now = Detection.status.in_(UNRESOLVED)
+    gone_records: list[int] = []
     if isinstance(matches, RecordMatches):
-        # Record rules: the index (rule_id, status, record_id) answers this without reading the table.
-        rows = session.execute(select(Detection.record_id, Detection.id).where(*scope, open_now)).all()
-        open_ids: dict[int | None, int] = {record: row_id for record, row_id in rows}
-        gone = [row_id for record, row_id in open_ids.items() if record not in matches.ids]
-        new = [
-            Match(key=str(i), severity=matches.severity, record_id=i)
-            for i in matches.ids
-            if i not in open_ids
-        ]
+        # Record rules: the index (rule_id, status, record_id) answers this without reading the table; Core
+        # rather than ORM rows, as there may be tens of thousands.
+        held = set(
+            session.connection().execute(select(Detection.record_id).where(*scope, open_now)).scalars().all()
+        )
+        gone_records = [r for r in held if r is not None and r not in matches.ids]
+        gone: list[int] = []
+        new = [Match(key=str(i), severity=matches.severity, record_id=i) for i in matches.ids - held]
         changes = Changes(matches=len(matches.ids))
     else:
         current = session.execute(
@@ -137,6 +137,10 @@ def apply(
         _changed_figures(session, by_key, matches, now, changes)
 
     # The condition cleared: resolved, with the time; last seen matching at the evaluation before this one.
+    for part in chunks(gone_records):
+        gone += list(
+            session.scalars(select(Detection.id).where(*scope, open_now, Detection.record_id.in_(part)))
+        )
     for part in chunks(gone):
         changes.resolved += list(session.scalars(select(Detection.fingerprint).where(Detection.id.in_(part))))
     _update_ids(
