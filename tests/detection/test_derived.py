@@ -114,12 +114,17 @@ def test_ticket_response_times(session: Session) -> None:
     )
     waiting = add(session, m.Ticket, store_id=store.id, created_at=NOW - 2 * H, priority="urgent")
     solved = add(session, m.Ticket, store_id=store.id, created_at=NOW - 50 * H, status="solved")
+    held = add(session, m.Ticket, store_id=store.id, created_at=NOW - 30 * H, status="on_hold")
     clock = FrozenClock(NOW)
     assert ids(session, "tickets", "first_response_minutes = 90", clock, store) == {answered.id}
     assert ids(session, "tickets", "minutes_waiting > 119 AND minutes_waiting < 121", clock, store) == {
         waiting.id
     }
-    assert ids(session, "tickets", "is_open AND age_hours > 1", clock, store) == {answered.id, waiting.id}
+    assert ids(session, "tickets", "is_open AND age_hours > 1", clock, store) == {
+        answered.id,
+        waiting.id,
+        held.id,
+    }
     assert ids(session, "tickets", "NOT is_open", clock, store) == {solved.id}
 
 

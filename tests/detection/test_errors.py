@@ -78,6 +78,26 @@ def test_type_and_usage_errors_point_at_the_culprit(expression: str, column: int
     assert error.column == column, error
 
 
+def test_every_failing_condition_of_a_rule_is_reported_in_order() -> None:
+    errors = validate("orders", "totl > 5 AND channl = 'web' OR custmer.is_vip")
+    assert [(e.column, e.suggestion) for e in errors] == [(1, "total"), (14, "channel"), (32, "customer")]
+
+
+@pytest.mark.parametrize(
+    ("expression", "column", "message"),
+    [
+        ("total > 5 x", 11, "'x' follows a complete condition: join conditions with AND or OR"),
+        ("1 = 1", 1, "the rule reads no field, so it would select every record or none"),
+        ("customer = 1", 1, "'customer' is a related record: use one of its fields, e.g. customer.email"),
+        ("total >> 5 = 1", 1, "'>>' is not allowed in a rule"),
+        ("channel REGEXP 'x'", 1, "regular expressions are not supported: use LIKE or ILIKE"),
+    ],
+)
+def test_refusals_say_what_to_write_instead(expression: str, column: int, message: str) -> None:
+    (error,) = validate("orders", expression)
+    assert (error.column, error.message) == (column, message)
+
+
 def test_compile_rule_raises_with_the_same_errors_validate_lists() -> None:
     with pytest.raises(RuleError) as raised:
         compile_rule("orders", "totl > 5")
@@ -113,3 +133,11 @@ def test_the_fields_command_lists_fields_with_types_and_related_fields() -> None
     unknown = runner.invoke(cli.app, ["rules", "fields", "widgets"])
     assert unknown.exit_code == 1
     assert "orders, tickets" in unknown.output
+
+
+def test_the_check_command_names_the_entities_when_the_entity_is_unknown() -> None:
+    result = runner.invoke(cli.app, ["rules", "check", "ordres", "total > 5"])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Error: unknown entity 'ordres'; did you mean 'orders'? Entities: orders,"
+    )

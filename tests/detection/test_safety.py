@@ -184,3 +184,26 @@ def test_the_largest_allowed_rules_run(backend: str, request: pytest.FixtureRequ
         for rule in (deepest, widest, nested):
             assert validate("orders", rule) == []
             assert connection.scalars(compile_rule("orders", rule).select()).all() == []
+
+
+SQL_SOUP = [
+    *["total", "customer.is_vip", "tags", "placed_at", "x", "users", "orders", "'a'", "'%x%'", "1", "2.5"],
+    *["(", ")", ",", ".", "=", "<>", ">", "-", "+", "*", "/", "||", "::", "?", "$1", "@", "[", "]", "{", "}"],
+    *["AND", "OR", "NOT", "IN", "BETWEEN", "IS", "NULL", "LIKE", "ILIKE", "TRUE", "ESCAPE", "COLLATE"],
+    *["SELECT", "FROM", "WHERE", "UNION", "CASE", "WHEN", "THEN", "END", "CAST", "AS", "INTERVAL", "OVER"],
+    *["lower", "coalesce", "round", "contains_tag", "hours_since", "pg_sleep", "load_extension", "ANY"],
+    *[";", "--", "/*", "*/", "'", '"', "`", "\\", "%", "^", "~", "#"],
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(words=st.lists(st.sampled_from(SQL_SOUP), min_size=1, max_size=14))
+def test_fuzzed_sql_is_refused_with_a_position_or_compiles_without_statement_text(words: list[str]) -> None:
+    text = " ".join(words)
+    errors = validate("orders", text)
+    if errors:
+        assert all(e.column >= 1 and 0 <= e.offset <= len(text) for e in errors)
+        return
+    sql = str(compile_rule("orders", text).select().compile(dialect=postgresql.dialect()))
+    for word in ("UNION", "pg_sleep", "load_extension", "users", ";", "--"):
+        assert word not in sql

@@ -11,12 +11,16 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
+    Float,
+    Integer,
     String,
     Table,
     bindparam,
+    case,
     cast,
     extract,
     func,
+    literal,
     select,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -151,3 +155,36 @@ def case_sensitive_like(value: Any, pattern: str) -> ColumnElement[bool]:
     like = bindparam(None, pattern, type_=String(), unique=True)
     glob = bindparam(None, like_to_glob(pattern), type_=String(), unique=True)
     return CaseSensitiveLike(value, like, glob)
+
+
+class FloorNonNegative(FunctionElement[float]):
+    """floor(x) for x >= 0 (or NULL), computed by the database itself.
+
+    SQLAlchemy gives SQLite a Python `floor` (math.floor), which fails on NULL and on values past 2**63;
+    CAST AS INTEGER truncates, which is floor for x >= 0, and every double from 2**52 up is already whole.
+    """
+
+    type = Float()
+    name = "floor_non_negative"
+    inherit_cache = True
+
+
+WHOLE_DOUBLES = float(2**52)
+
+
+@compiles(FloorNonNegative, "sqlite")
+def _floor_sqlite(element: FloorNonNegative, compiler: SQLCompiler, **kw: Any) -> str:
+    (value,) = element.clauses
+    whole = case((value >= literal(WHOLE_DOUBLES, Float), value), else_=cast(value, Integer))
+    return compiler.process(whole, **kw)
+
+
+@compiles(FloorNonNegative)
+def _floor_default(element: FloorNonNegative, compiler: SQLCompiler, **kw: Any) -> str:
+    (value,) = element.clauses
+    return compiler.process(func.floor(value), **kw)
+
+
+def floor_non_negative(value: Any) -> ColumnElement[float]:
+    """Return floor(value) for a value known to be >= 0 (NULL stays NULL), the same on both databases."""
+    return FloorNonNegative(value)

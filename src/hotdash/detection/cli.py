@@ -43,6 +43,10 @@ def check(
         console.print(f"OK: a valid rule on {entity}, reading {', '.join(used) or 'no field'}", markup=False)
         return
     for error in errors:
+        if error.code == "unknown_entity":
+            hint = f"; did you mean '{error.suggestion}'?" if error.suggestion else ""
+            console.print(f"Error: {error.message}{hint} Entities: {', '.join(ENTITIES)}", markup=False)
+            continue
         console.print(f"Error: {error}", markup=False)
         for text in caret_lines(expression, error):
             console.print(f"  {text}", markup=False)

@@ -148,7 +148,7 @@ def _translate(entity: str, expression: str, clock: Clock) -> CompiledRule | lis
     try:
         where = translator.condition(tree)
     except Refused as refused:
-        return [refused.error]
+        return sorted(refused.errors, key=lambda e: e.offset)
     return CompiledRule(entity, expression, where, tuple(translator.fields_used), found.model, found)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Float, String, case, func, literal
 
+from hotdash.db.dialects import floor_non_negative
 from hotdash.detection.expression.fields import Scope, hours_between, minutes_between
 from hotdash.detection.expression.types import NUMERIC, FieldType
 
@@ -87,7 +88,7 @@ def _round(args: Sequence[Arg], scope: Scope) -> ColumnElement[Any]:
     digits = int(args[1].value) if len(args) == 2 else 0  # type: ignore[call-overload]
     scale = literal(float(10**digits), Float)
     x = args[0].sql
-    magnitude = func.floor(func.abs(x) * scale + literal(0.5, Float)) / scale
+    magnitude = floor_non_negative(func.abs(x) * scale + literal(0.5, Float)) / scale
     return case((x < literal(0.0, Float), -magnitude), else_=magnitude)
 
 

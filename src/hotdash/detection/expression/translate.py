@@ -61,15 +61,17 @@ REFUSED_HINTS: dict[type[exp.Expr], str] = {
     exp.NullSafeEQ: "'<=>' is not supported: use = or IS NULL",
     exp.Escape: "ESCAPE is not supported: in LIKE patterns a backslash escapes % and _",
     exp.DPipe: "'||' is not supported",
+    exp.RegexpLike: "regular expressions are not supported: use LIKE or ILIKE",
+    exp.Tuple: "lists of values are only allowed after IN",
 }
 
 
 class Refused(Exception):
-    """Raised inside the walk to stop at the first error in a branch."""
+    """Raised inside the walk to stop a branch at its first error; AND / OR gather their branches' errors."""
 
-    def __init__(self, error: ExpressionError) -> None:
-        super().__init__(error.message)
-        self.error = error
+    def __init__(self, *errors: ExpressionError) -> None:
+        super().__init__(errors[0].message)
+        self.errors = list(errors)
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def span(node: exp.Expr) -> tuple[int, int] | None:
     """Return the first and last character offsets covered by a node, from its tokens' positions."""
     starts, ends = [], []
     for part in node.walk():
-        meta = part.meta if part._meta else {}
+        meta = part.meta
         if "start" in meta:
             starts.append(int(meta["start"]))
             ends.append(int(meta["end"]))
@@ -131,6 +133,10 @@ class Translator:
             raise self.fail(
                 node, "not_a_condition", f"the rule must be a condition (true or false), not a {typed.type}"
             )
+        if not self.fields_used:
+            raise self.fail(
+                node, "no_field", "the rule reads no field, so it would select every record or none"
+            )
         return typed.sql
 
     def visit(self, node: exp.Expr) -> Typed:
@@ -166,10 +172,25 @@ class Translator:
             return Typed(literal(bool(node.this), Boolean), T.bool, bool(node.this), True)
         if isinstance(node, exp.Null):
             raise self.fail(node, "null", "NULL can only be tested with IS NULL or IS NOT NULL")
+        if isinstance(node, exp.Alias):
+            alias = node.args.get("alias")
+            written = f"'{alias.name}'" if isinstance(alias, exp.Identifier) else "a name"
+            message = f"{written} follows a complete condition: join conditions with AND or OR"
+            raise self.fail(alias if isinstance(alias, exp.Expr) else node, "syntax", message)
         hint = next((h for kind, h in REFUSED_HINTS.items() if isinstance(node, kind)), None)
         if hint is None and isinstance(node, exp.Func):
             return self._function(node)
-        raise self.fail(node, "not_allowed", hint or f"{node.key.upper()} is not allowed in a rule")
+        raise self.fail(node, "not_allowed", hint or f"{self._describe(node)} is not allowed in a rule")
+
+    def _describe(self, node: exp.Expr) -> str:
+        """Name a refused node as the operator wrote it: the operator's text for binary operators."""
+        if isinstance(node, exp.Binary):
+            left, right = span(node.this), span(node.expression)
+            if left and right and left[1] < right[0]:
+                written = self.text[left[1] + 1 : right[0]].strip().strip("(").strip()
+                if written:
+                    return f"'{written}'"
+        return node.key.upper().replace("_", " ")
 
     # Logic ---------------------------------------------------------------------------------------------
     def _boolean(self, node: exp.Expr, operator: str) -> Typed:
@@ -188,7 +209,15 @@ class Translator:
             else:
                 parts.append(current)
         word = "AND" if kind is exp.And else "OR"
-        sql = [self._boolean(p, word).sql for p in parts]
+        sql, errors = [], []
+        for part in parts:
+            # Each condition is checked even after one failed, so a rule with two typos shows both.
+            try:
+                sql.append(self._boolean(part, word).sql)
+            except Refused as refused:
+                errors.extend(refused.errors)
+        if errors:
+            raise Refused(*errors)
         return Typed(and_(*sql) if kind is exp.And else or_(*sql), T.bool)
 
     # Comparisons ---------------------------------------------------------------------------------------
@@ -347,6 +376,10 @@ class Translator:
         if isinstance(node.this, exp.Star):
             raise self.fail(node, "not_allowed", "'*' is not allowed: name the fields")
         relation_name = node.table.lower() if node.table else None
+        if relation_name is None and name in self.entity.relations and name not in self.entity.fields:
+            example = next(iter(ENTITIES[self.entity.relations[name].entity].fields))
+            message = f"'{name}' is a related record: use one of its fields, e.g. {name}.{example}"
+            raise self.fail(node, "unknown_field", message, name=name)
         if relation_name is None:
             field = self._field(self.entity, name, node, None)
             self._use(name)
