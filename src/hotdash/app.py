@@ -27,9 +27,10 @@ from hotdash.detection.scheduler.jobs import DetectionRunner
 from hotdash.events import RecordsUpserted, bus
 from hotdash.settings import Settings, get_settings
 from hotdash.store import api as store_api
+from hotdash.store.ingest import api as ingest_api
 from hotdash.tiles import api as tiles_api
 from hotdash.tiles import thresholds_api
-from hotdash.web import dashboard, docs, pages, records
+from hotdash.web import dashboard, docs, imports, pages, records
 from hotdash.web.deps import require_current_schema
 from hotdash.web.errors import ErrorResponse, install_error_handlers
 from hotdash.web.templating import STATIC_DIR, make_templates
@@ -127,6 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(thresholds_api.pages_router, dependencies=signed_in)
     app.include_router(detection_api.rules_router, dependencies=signed_in)
     app.include_router(detection_api.detections_router, dependencies=signed_in)
+    app.include_router(ingest_api.router, dependencies=signed_in)
+    app.include_router(imports.router, dependencies=signed_in)
     return app
 
 

@@ -62,6 +62,8 @@ def test_the_app_has_the_routes_this_test_expects_to_check(app: FastAPI) -> None
         "/api/v1/detections",
         "/api/v1/detections/{detection_id}",
     } <= checked
+    assert {"/imports", "/imports/{run_id}/rejects", "/api/v1/imports", "/api/v1/imports/{entity}"} <= checked
+    assert {"/api/v1/imports/{run_id}/rejects", "/api/v1/ingest/{entity}"} <= checked
 
 
 def unprotected(app: FastAPI, credentials: str = "none") -> list[str]:
@@ -149,3 +151,18 @@ def test_rule_changes_need_a_manager_and_detection_actions_an_operator(
             body = {"text": "x"} if path.endswith("/notes") else {"minutes": 5}
             response = client.request(method, concrete(path), headers=headers, json=body)
             assert response.status_code == 404, f"operator {method} {path}: {response.status_code}"
+def test_import_and_ingest_routes_refuse_viewers(app: FastAPI, client_as: ClientAs) -> None:
+    # Reading the list of runs is for everyone signed in; bringing data in, and its rejects, for operators up.
+    operator_paths = [
+        (method, path)
+        for method, path in protected_requests(app)
+        if (path.startswith(("/api/v1/imports", "/api/v1/ingest", "/imports")) and method == "POST")
+        or path.endswith("/rejects")
+    ]
+    assert len(operator_paths) == 5
+    client = client_as(Role.viewer)
+    csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/settings/thresholds").text)
+    assert csrf is not None
+    for method, path in operator_paths:
+        response = client.request(method, concrete(path), headers={"X-CSRF-Token": csrf.group(1)})
+        assert response.status_code == 403, f"{method} {path}"

@@ -182,3 +182,25 @@ def test_the_work_is_set_based_not_one_query_per_record(session: Session, store_
     lines = session.execute(select(func.count()).select_from(OrderLine)).scalar()
     assert lines == 3 + 5 + 400
     assert figures(session, "C1") == expected_figures(session, "C1")
+
+
+def test_partial_updates_of_natural_key_rows_are_set_based_too(session: Session, store_id: int) -> None:
+    shop = small_shop()
+    skus = [{**shop["skus"][0], "external_id": f"S{i}", "sku": f"HAT-{i}"} for i in range(40)]
+    levels = [
+        {**shop["inventory_levels"][0], "external_id": f"I{i}", "sku_external_id": f"S{i}"} for i in range(40)
+    ]
+    load(session, store_id, {**{k: shop[k] for k in ("products", "suppliers", "locations")}, "skus": skus,
+                             "inventory_levels": levels})  # fmt: skip
+
+    def recount(count: int) -> list[str]:
+        updates = [
+            {"external_id": f"I{i}", "on_hand": 1000 + count, "updated_at": at(count % 28 + 1)}
+            for i in range(count)
+        ]
+        with counting(session) as statements:
+            result = load(session, store_id, {"inventory_levels": updates})
+        assert {r.outcome for r in result.records} == {"updated"}
+        return statements
+
+    assert len(recount(3)) == len(recount(40))

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotdash.store.ingest.files.formats import FileProblem
+from hotdash.store.ingest.files.formats import FileProblem, guess_format
 from hotdash.store.ingest.files.service import FileImport, ImportSummary
 from hotdash.store.models import Customer, ImportRun
 
@@ -57,7 +57,8 @@ def test_bad_rows_are_reported_by_line_and_column_and_the_good_ones_land(session
     run = session.get(ImportRun, summary.run_id)
     assert run is not None
     assert (run.status, run.inserted, run.rejected, run.format, run.store_id) == ("done", 2, 2, "csv", 1)
-    assert run.rejects is not None and "row 4; is_vip" in run.rejects
+    assert run.rejects is not None
+    assert "row 4; is_vip" in run.rejects
 
 
 def test_the_rejects_file_can_be_fixed_and_imported_again(session: Session) -> None:
@@ -127,7 +128,8 @@ def test_a_file_that_cannot_be_imported_says_why_and_is_recorded(
 
     run = session.execute(select(ImportRun)).scalar_one()
     assert run.status == "failed"
-    assert run.error is not None and problem in run.error
+    assert run.error is not None
+    assert problem in run.error
     assert session.execute(select(func.count()).select_from(Customer)).scalar() == 0
 
 
@@ -141,7 +143,7 @@ def test_ndjson_rows_are_numbered_by_line(session: Session) -> None:
                 "updated_at": "2026-11-01T10:00:00Z",
                 "is_vip": True,
             }
-        ),  # fmt: skip
+        ),
         "",
         "{not json",
         json.dumps(
@@ -198,3 +200,17 @@ def test_large_files_are_written_in_chunks(session: Session) -> None:
 
     assert chunks == [3, 3, 3, 1]
     assert summary.inserted == 10
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"external_id": "C1"}\n{"external_id": "C2"}\n', "ndjson"),
+        ('{"external_id": "C1"}\n', "ndjson"),
+        ('{"customers": [\n  {"external_id": "C1"}\n]}\n', "json"),
+        ('[{"external_id": "C1"}]', "json"),
+        ("external_id,name\nC1,Ada\n", "csv"),
+    ],
+)
+def test_the_format_of_a_file_without_an_extension_is_read_from_its_content(text: str, expected: str) -> None:
+    assert guess_format("upload", text) == expected

@@ -127,7 +127,8 @@ def test_an_older_update_never_overwrites_a_newer_one(session: Session, store_id
 @pytest.mark.parametrize(
     ("change", "field", "reason"),
     [
-        ({"total": "45.00"}, "total", "instance of Decimal"),
+        ({"total": "45.00"}, "total", "must be a Decimal or an int, not str"),
+        ({"total": 45.0}, "total", "not float"),
         ({"quantity": True}, "quantity", "valid integer"),
         ({"quantity": -1}, "quantity", "greater than or equal to 0"),
         ({"colour": "red"}, "colour", "unknown field"),
@@ -165,6 +166,8 @@ def test_a_new_record_missing_required_fields_writes_nothing(session: Session, s
     assert ("order_lines", "L1") in rejected
     assert ("refunds", "R1") in rejected
     assert ("returns", "RT1") in rejected
+    line = next(r for r in result.rejected if r.external_id == "L1")
+    assert line.errors[0].message == "orders 'O1' of this batch was rejected"
     assert session.execute(select(func.count()).select_from(Order)).scalar() == 2
     assert session.execute(select(func.count()).select_from(Refund)).scalar() == 1
     ticket = session.execute(select(Ticket).where(Ticket.external_id == "TK1")).scalar_one_or_none()
@@ -273,3 +276,40 @@ def test_a_record_that_is_not_a_mapping_is_rejected(session: Session, store_id: 
 
     assert [r.outcome for r in result.records] == ["rejected", "inserted"]
     assert "mapping" in result.records[0].errors[0].message
+
+
+def test_repeated_natural_keys_and_external_ids_in_one_batch_never_collide(
+    session: Session, store_id: int
+) -> None:
+    def traffic(external_id: str, page: str, sessions: int) -> dict[str, Any]:
+        return {"external_id": external_id, "day": date(2026, 11, 2), "landing_page": page,
+                "sessions": sessions, "conversions": 0, "revenue": Decimal("0")}  # fmt: skip
+
+    batch = {
+        "page_traffic": [
+            traffic("A", "/a", 1),
+            traffic("A", "/b", 2),  # the same id moves to another page
+            traffic("B", "/b", 3),  # then another id reports that page
+            traffic("C", "/c", 4),
+        ]
+    }
+
+    result = load(session, store_id, batch)
+
+    assert [r.outcome for r in result.records] == ["inserted", "updated", "updated", "inserted"]
+    rows = session.execute(
+        select(PageTraffic.landing_page, PageTraffic.sessions).order_by(PageTraffic.landing_page)
+    )
+    assert [tuple(r) for r in rows] == [("/b", 3), ("/c", 4)]
+
+
+def test_text_the_databases_cannot_store_is_rejected_not_a_crash(session: Session, store_id: int) -> None:
+    customers = small_shop()["customers"]
+    customers[0]["name"] = "Ada \ud800"
+    customers[1]["name"] = "Bob\x00"
+
+    result = load(session, store_id, {"customers": customers})
+
+    assert [r.outcome for r in result.records] == ["rejected", "rejected"]
+    assert "lone surrogate" in result.records[0].errors[0].message
+    assert "NUL" in result.records[1].errors[0].message

@@ -42,5 +42,5 @@ def compile_value(entity: str, text: str, *, clock: Clock | None = None) -> Comp
     try:
         typed = translator.visit(tree)
     except Refused as refused:
-        raise RuleError([refused.error]) from None
+        raise RuleError(sorted(refused.errors, key=lambda e: e.offset)) from None
     return CompiledValue(entity, text, typed.sql, typed.type)

@@ -109,7 +109,8 @@ def import_file(
                 summary = job.run(chunk_done)
             except (FileProblem, UnknownStore) as problem:
                 session.commit()  # the failed run stays on record
-                err_console.print(f"[red]Not imported:[/red] {escape(str(problem))}")
+                hint = " (pass --store ID)" if isinstance(problem, UnknownStore) else ""
+                err_console.print(f"[red]Not imported:[/red] {escape(str(problem))}{hint}")
                 raise typer.Exit(1) from problem
             session.commit()
         written_to = None

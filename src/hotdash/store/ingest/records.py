@@ -23,9 +23,10 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
+    ValidationInfo,
     create_model,
 )
 from pydantic_core import PydanticUndefined
@@ -37,9 +38,17 @@ INT32 = 2**31 - 1
 
 
 def _no_nul(value: str) -> str:
-    # PostgreSQL cannot store NUL in text; refusing it here keeps one bad value from failing the whole batch.
+    # Neither database can store NUL or a lone surrogate (JSON's "\ud800"); refusing them here keeps one bad
+    # value from failing the whole batch.
     if "\x00" in value:
         raise ValueError("contains a NUL character")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                "contains a character that is not valid Unicode text (a lone surrogate)"
+            ) from None
     return value
 
 
@@ -56,19 +65,34 @@ def _plausible_moment(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _int_as_decimal(value: Any) -> Any:
-    # Whole amounts arrive as int from many mappers; a float is refused (binary floats are not exact money).
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    return value
+def _decimal(places: int, digits: int, low: int | None = None, high: int | None = None) -> Any:
+    """Accept an exact number, round it to the column's places (half up), refuse what the column cannot hold.
 
-
-def _decimal(places: int, digits: int) -> Any:
-    """Round to the column's places (half up, as shops round money) and refuse what the column cannot hold."""
+    In Python a Decimal or an int is exact; a float is refused (binary floats are not exact money). In JSON a
+    number or a numeric string is read as written.
+    """
     quantum = Decimal(1).scaleb(-places)
     limit = Decimal(10) ** (digits - places)
 
-    def check(value: Decimal) -> Decimal:
+    def check(value: Any, info: ValidationInfo) -> Decimal:
+        if type(value) is Decimal and value.is_finite() and value.adjusted() < digits - places:
+            # The common case, kept short: this runs for every amount of every record.
+            rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+            if (
+                -limit < rounded < limit
+                and (low is None or low <= rounded)
+                and (high is None or rounded <= high)
+            ):
+                return rounded
+        if isinstance(value, bool):
+            raise ValueError("must be a number, not a boolean")
+        if isinstance(value, int) or (info.mode == "json" and isinstance(value, float | str)):
+            try:
+                value = Decimal(str(value).strip())
+            except InvalidOperation:
+                raise ValueError(f"{value!r} is not a number") from None
+        if not isinstance(value, Decimal):
+            raise ValueError(f"must be a Decimal or an int, not {type(value).__name__}")
         if not value.is_finite():
             raise ValueError("must be a finite number")
         try:
@@ -77,18 +101,20 @@ def _decimal(places: int, digits: int) -> Any:
             rounded = limit
         if abs(rounded) >= limit:
             raise ValueError(f"must be less than {limit} in absolute value")
+        if (low is not None and rounded < low) or (high is not None and rounded > high):
+            raise ValueError(f"must be between {low} and {high}")
         return rounded
 
-    return AfterValidator(check)
+    return PlainValidator(check, json_schema_input_type=Decimal)
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
 Moment = Annotated[AwareDatetime, AfterValidator(_plausible_moment)]
 Day = Annotated[date, AfterValidator(_plausible_day)]
-Money = Annotated[Decimal, BeforeValidator(_int_as_decimal), _decimal(2, 14)]
-Rate = Annotated[Decimal, BeforeValidator(_int_as_decimal), _decimal(4, 5)]
-Minutes = Annotated[Decimal, BeforeValidator(_int_as_decimal), _decimal(2, 8)]
-Score = Annotated[Decimal, BeforeValidator(_int_as_decimal), _decimal(2, 3)]
+Money = Annotated[Decimal, _decimal(2, 14)]
+Rate = Annotated[Decimal, _decimal(4, 5, 0, 1)]
+Minutes = Annotated[Decimal, _decimal(2, 8)]
+Score = Annotated[Decimal, _decimal(2, 3, 0, 5)]
 Int = Annotated[int, Field(ge=-INT32 - 1, le=INT32)]
 Count = Annotated[int, Field(ge=0, le=INT32)]
 
@@ -121,7 +147,7 @@ class SupplierRecord(Record):
     name: Text = s(200, "the supplier's name")
     contact_email: Text | None = s(255, "where purchase orders go", default=None)
     lead_time_days: Count = f("days from purchase order to stock on hand")
-    on_time_rate: Rate = Field(ge=0, le=1, description="share of purchase orders on time, 0..1")
+    on_time_rate: Rate = Field(description="share of purchase orders on time, 0..1")
     rush_fee: Money | None = f("typical fee to expedite one shipment", default=None)
 
 
@@ -180,9 +206,9 @@ class TeamMemberRecord(Record):
     work_end: time = f("local end of the working day")
     work_days: Text = s(16, "ISO weekdays worked, e.g. 12345")
     target_first_response_minutes: Minutes | None = f("personal first-response target", default=None)
-    target_quality: Rate | None = Field(None, ge=0, le=1, description="QA score target, 0..1")
-    target_csat: Score | None = Field(None, ge=0, le=5, description="satisfaction target, 1..5")
-    target_escalation_rate: Rate | None = Field(None, ge=0, le=1, description="escalation rate ceiling, 0..1")
+    target_quality: Rate | None = Field(None, description="QA score target, 0..1")
+    target_csat: Score | None = Field(None, description="satisfaction target, 1..5")
+    target_escalation_rate: Rate | None = Field(None, description="escalation rate ceiling, 0..1")
     target_tickets_per_day: Count | None = f("tickets solved per day", default=None)
     target_revenue_monthly: Money | None = f("monthly sales target of a sales rep", default=None)
     created_at: Moment = f("when they joined HotDash's records")
@@ -301,7 +327,7 @@ class TicketRecord(Record):
     resolved_at: Moment | None = f("when it was solved", default=None)
     updated_at: Moment = f("last change in the source; an older value never overwrites a newer one")
     csat: int | None = Field(None, ge=1, le=5, description="satisfaction rating 1..5")
-    quality_score: Rate | None = Field(None, ge=0, le=1, description="QA review score, 0..1")
+    quality_score: Rate | None = Field(None, description="QA review score, 0..1")
     is_escalated: bool = f("escalated to a lead", default=False)
     escalated_at: Moment | None = f("when it was escalated", default=None)
     legal_threat: bool = f("the customer threatens legal action", default=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, func, select
@@ -44,6 +44,7 @@ def resolve_references(
     store_id: int,
     records: list[dict[str, Any]],
     errors: list[list[FieldError]],
+    rejected: Mapping[str, set[str]] | None = None,
 ) -> None:
     """Replace each `<name>_external_id` by `<name>_id` in place; note an error where none matches."""
     for reference in SPECS[entity].references:
@@ -70,7 +71,11 @@ def resolve_references(
                 rec[reference.column] = None
                 continue
             hit = found.get(value)
-            if hit is None:
+            if hit is None and value in (rejected or {}).get(reference.target, set()):
+                errs.append(
+                    FieldError(reference.field, f"{reference.target} {value!r} of this batch was rejected")
+                )
+            elif hit is None:
                 errs.append(
                     FieldError(
                         reference.field,

@@ -38,9 +38,9 @@ written: `UnknownEntity`, `UnknownStore`.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -71,6 +71,16 @@ def _message(error: Any) -> str:
     return text.removeprefix("Value error, ")
 
 
+def field_errors(invalid: ValidationError) -> list[FieldError]:
+    """Turn pydantic's errors into one FieldError per problem, named by the record's field."""
+    errors = []
+    for error in invalid.errors(include_url=False):
+        where = ".".join(str(part) for part in error["loc"])
+        reason = "unknown field" if error["type"] == "extra_forbidden" else _message(error)
+        errors.append(FieldError(where, reason))
+    return errors
+
+
 def validate_record(entity: str, raw: Any) -> tuple[dict[str, Any], list[FieldError]]:
     """Return the fields a record sends, as validated values, or the reasons it is not a valid record."""
     if not isinstance(raw, Mapping):
@@ -80,17 +90,14 @@ def validate_record(entity: str, raw: Any) -> tuple[dict[str, Any], list[FieldEr
     try:
         model = patch_model(entity).model_validate(clean)
     except ValidationError as invalid:
-        for error in invalid.errors(include_url=False):
-            where = ".".join(str(part) for part in error["loc"])
-            reason = "unknown field" if error["type"] == "extra_forbidden" else _message(error)
-            errors.append(FieldError(where, reason))
-        return {}, errors
+        return {}, errors + field_errors(invalid)
     if "external_id" not in model.model_fields_set or model.external_id is None:  # type: ignore[attr-defined]
         errors.append(FieldError("external_id", "required: the record's id in its source"))
     values = {name: getattr(model, name) for name in model.model_fields_set}
     return values, errors
 
 
+@cache
 def _defaults(entity: str) -> dict[str, Any]:
     return {
         name: info.default
@@ -99,32 +106,58 @@ def _defaults(entity: str) -> dict[str, Any]:
     }
 
 
-def _missing_required(entity: str, values: Mapping[str, Any]) -> list[FieldError]:
+@cache
+def _required_columns(entity: str) -> tuple[tuple[str, str], ...]:
     # References are checked by the column they were resolved into.
     column = {ref.field: ref.column for ref in SPECS[entity].references}
-    missing = [name for name in required_fields(entity) if column.get(name, name) not in values]
-    return [FieldError(name, "required for a new record") for name in missing]
+    return tuple((name, column.get(name, name)) for name in required_fields(entity))
 
 
-def _occurrences(keys: Sequence[Any]) -> list[int]:
-    """Number each key's repeats: 0 for a first occurrence, 1 for the second, ..."""
-    seen: Counter[Any] = Counter()
+def _missing_required(entity: str, values: Mapping[str, Any]) -> list[FieldError]:
+    return [
+        FieldError(name, "required for a new record")
+        for name, column in _required_columns(entity)
+        if column not in values
+    ]
+
+
+def _rounds(keys: Sequence[Sequence[Any]]) -> list[int]:
+    """Put records in rounds so that no two in a round share a key, and repeats keep their batch order.
+
+    Each record's keys are its external id and, where the entity has one, its natural key.
+    """
+    last: dict[Any, int] = {}
     rounds = []
-    for key in keys:
-        rounds.append(seen[key])
-        seen[key] += 1
+    for record_keys in keys:
+        number = max((last.get(key, -1) + 1 for key in record_keys), default=0)
+        for key in record_keys:
+            last[key] = number
+        rounds.append(number)
     return rounds
 
 
 def _upsert_entity(
-    *, session: Session, store_id: int, source: str, entity: str, raws: Sequence[Any], touched: Touched
+    *,
+    session: Session,
+    store_id: int,
+    source: str,
+    entity: str,
+    raws: Sequence[Any],
+    touched: Touched,
+    rejected: Mapping[str, set[str]],
 ) -> list[RecordResult]:
     spec = SPECS[entity]
     validated = [validate_record(entity, raw) for raw in raws]
     records = [values for values, _ in validated]
     errors = [errs for _, errs in validated]
     resolve_references(
-        session=session, entity=entity, source=source, store_id=store_id, records=records, errors=errors
+        session=session,
+        entity=entity,
+        source=source,
+        store_id=store_id,
+        records=records,
+        errors=errors,
+        rejected=rejected,
     )
     if entity == "tickets":
         link_tickets(
@@ -133,14 +166,16 @@ def _upsert_entity(
             records=[rec for rec, errs in zip(records, errors, strict=True) if not errs],
         )
     external_ids = [raw.get("external_id") if isinstance(raw, Mapping) else None for raw in raws]
-    keys: list[Any] = []
+    keys: list[list[Any]] = []
     for rec in records:
+        record_keys: list[Any] = [("external", rec.get("external_id"))]
         if spec.natural_key:
-            rec_key = tuple(store_id if col == "store_id" else rec.get(col) for col in spec.natural_key)
-            keys.append(("natural", rec_key) if None not in rec_key else ("external", rec.get("external_id")))
-        else:
-            keys.append(rec.get("external_id"))
-    rounds = _occurrences(keys)
+            natural = tuple(store_id if col == "store_id" else rec.get(col) for col in spec.natural_key)
+            if None not in natural:  # a partial update found by its external id alone
+                record_keys.append(("natural", natural))
+        keys.append(record_keys)
+    # A repeated external id or natural key waits for the next round: applied in order, as if sent later.
+    rounds = _rounds(keys)
     outcomes: list[Outcome | None] = [None] * len(raws)
     for number in range(max(rounds, default=-1) + 1):
         members = [i for i, r in enumerate(rounds) if r == number and not errors[i]]
@@ -186,18 +221,21 @@ def upsert_batch(
         raise UnknownStore(f"no store with id {store_id}")
     result = BatchResult()
     touched = Touched()
+    # External ids turned away so far, so a reference to one says so instead of "never sent".
+    rejected: dict[str, set[str]] = {}
     for entity in ENTITIES:
         if batch.get(entity):
-            result.records.extend(
-                _upsert_entity(
-                    session=session,
-                    store_id=store_id,
-                    source=source,
-                    entity=entity,
-                    raws=batch[entity],
-                    touched=touched,
-                )
+            outcomes = _upsert_entity(
+                session=session,
+                store_id=store_id,
+                source=source,
+                entity=entity,
+                raws=batch[entity],
+                touched=touched,
+                rejected=rejected,
             )
+            rejected[entity] = {r.external_id for r in outcomes if r.outcome == "rejected" and r.external_id}
+            result.records.extend(outcomes)
     refresh_customer_figures(session=session, customer_ids=touched.customers_of_orders(session))
     moments: list[datetime] = touched.order_moments(session)
     refresh_touched_rollups(session=session, store_id=store_id, moments=moments)

@@ -93,8 +93,12 @@ def guess_format(name: str | None, sample: str) -> FileFormat:
     if stripped.startswith("["):
         return "json"
     if stripped.startswith("{"):
-        lines = [line for line in stripped.splitlines() if line.strip()]
-        return "ndjson" if len(lines) > 1 and lines[1].lstrip().startswith("{") else "json"
+        # NDJSON when the first line is a whole object by itself; a pretty-printed {"orders": [...]} is not.
+        try:
+            first = json.loads(stripped.splitlines()[0])
+        except json.JSONDecodeError:
+            return "json"
+        return "ndjson" if isinstance(first, dict) else "json"
     return "csv"
 
 

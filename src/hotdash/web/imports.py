@@ -1,0 +1,88 @@
+"""The imports page (`/imports`): past import runs, an upload form for operators, the rejects to download."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.templating import Jinja2Templates
+
+from hotdash.auth.deps import CurrentUser
+from hotdash.auth.errors import ApiError
+from hotdash.db.session import DbSession
+from hotdash.store.ingest.api import MAX_UPLOAD_BYTES, Operator, check_size, rejects_response, run_upload
+from hotdash.store.ingest.files.formats import FORMATS, FileFormat
+from hotdash.store.ingest.files.service import DEFAULT_SOURCE, ImportSummary
+from hotdash.store.ingest.records import RECORDS
+from hotdash.store.models import ImportRun, Store
+
+router = APIRouter(include_in_schema=False)
+
+RUNS_SHOWN = 50
+
+
+def _page(
+    request: Request, session: Session, *, summary: ImportSummary | None = None, error: str | None = None,
+    status: int = 200, form: dict[str, Any] | None = None,
+) -> HTMLResponse:  # fmt: skip
+    templates: Jinja2Templates = request.app.state.templates
+    runs = session.execute(select(ImportRun).order_by(ImportRun.id.desc()).limit(RUNS_SHOWN)).scalars().all()
+    stores = session.execute(select(Store.id, Store.name).order_by(Store.id)).all()
+    context = {
+        "runs": runs,
+        "stores": stores,
+        "entities": list(RECORDS),
+        "formats": FORMATS,
+        "summary": summary,
+        "error": error,
+        "form": form or {"entity": "", "source": DEFAULT_SOURCE, "store_id": "", "format": ""},
+        "active": "imports",
+    }
+    return templates.TemplateResponse(request, "imports.html", context, status_code=status)
+
+
+@router.get("/imports", response_class=HTMLResponse, name="imports_page")
+def imports_page(request: Request, session: DbSession, _user: CurrentUser) -> HTMLResponse:
+    """List past imports; operators and above also get the upload form."""
+    return _page(request, session)
+
+
+@router.post("/imports", response_class=HTMLResponse, name="imports_upload")
+def imports_upload(
+    request: Request,
+    session: DbSession,
+    user: Operator,
+    entity: Annotated[str, Form()],
+    file: Annotated[UploadFile, File()],
+    source: Annotated[str, Form()] = DEFAULT_SOURCE,
+    store_id: Annotated[str, Form()] = "",
+    format: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Import the uploaded file and show its summary (or why it could not be read)."""
+    form = {"entity": entity, "source": source, "store_id": store_id, "format": format}
+    fmt: FileFormat | None = format if format in FORMATS else None
+    try:
+        check_size(request, MAX_UPLOAD_BYTES)
+        summary = run_upload(
+            session=session,
+            request=request,
+            entity=entity,
+            binary=file.file,
+            filename=file.filename,
+            source=source.strip() or DEFAULT_SOURCE,
+            store_id=int(store_id) if store_id.strip().isdigit() else None,
+            fmt=fmt,
+            actor=user.email,
+        )
+    except ApiError as problem:
+        return _page(request, session, error=problem.message, status=problem.status_code, form=form)
+    return _page(request, session, summary=summary, form=form)
+
+
+@router.get("/imports/{run_id}/rejects", name="import_rejects_download")
+def import_rejects_download(session: DbSession, _user: Operator, run_id: int) -> Response:
+    """Download the rows an import rejected, with an `_error` column, to fix and upload again."""
+    return rejects_response(session, run_id)
