@@ -444,7 +444,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("/tmp/hotdash-detection-bench.db"))
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--rate", type=float, default=5.0, help="webhook deliveries per second")
+    parser.add_argument("--rate", type=float, default=2.0, help="webhook deliveries per second")
     args = parser.parse_args()
     if args.db.resolve() == args.source.resolve():
         raise SystemExit("--db must be a copy, not the source")

@@ -129,7 +129,14 @@ class Evaluator:
         run.single_store = session.scalar(select(func.count()).select_from(Store)) == 1
         run.sleepers = sleepers_due(session, run.now)
         ordered = sorted(rules, key=lambda r: r.kind == RuleKind.pattern.value)
-        return [self._evaluate(run, rule, record_ids) for rule in ordered]
+        evaluations = [self._evaluate(run, rule, record_ids) for rule in ordered]
+        for rule, evaluation in zip(ordered, evaluations, strict=True):
+            rule.broken = evaluation.error is not None
+            rule.last_error = evaluation.error
+            rule.last_evaluated_at = run.now
+        session.add_all(evaluations)
+        session.flush()
+        return evaluations
 
     def matches(
         self, *, session: Session, rule: Rule, store: Store, record_ids: Collection[int] | None = None
@@ -186,9 +193,6 @@ class Evaluator:
                 raise  # the database was busy: not the rule's fault; the caller retries the whole run
             error = f"{type(problem).__name__}: {problem}"[:2000]
             logger.warning("rule %s failed: %s", rule.key, error)
-        rule.broken = error is not None
-        rule.last_error = error
-        rule.last_evaluated_at = run.now
         evaluation = RuleEvaluation(
             rule_id=rule.id,
             store_id=run.stores[0].id if len(run.stores) == 1 else None,
@@ -203,8 +207,7 @@ class Evaluator:
             error=error,
             note="; ".join(notes) or None,
         )
-        run.session.add(evaluation)
-        run.session.flush()
+        # Logged and the rule's state set by `run`, for all rules at once: one flush, not one per rule.
         return evaluation
 
     def _active(self, run: Run, rule: Rule, store: Store) -> bool:
