@@ -39,6 +39,9 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+SIZE_TTL = timedelta(minutes=15)
+
+
 class PinnedClock:
     """The time of the current run: every query of one run sees the same "now"."""
 
@@ -60,7 +63,8 @@ class Run:
     single_store: bool = False  # the database holds one store: no need to filter records by store
     sleepers: bool = True  # some snooze or mute has ended: look for them rule by rule
     calendars: dict[tuple[int, int], BusinessCalendar] = field(default_factory=dict)
-    sizes: dict[tuple[str, int], int] = field(default_factory=dict)
+    # entity, store -> (record count, when counted); shared by the runs of one evaluator
+    sizes: dict[tuple[str, int], tuple[int, datetime]] = field(default_factory=dict)
 
     def calendar(self, store: Store, days_back: int) -> BusinessCalendar:
         key = (store.id, days_back)
@@ -73,13 +77,16 @@ class Run:
     def size(self, entity: str, store: Store) -> int:
         """Return how many records of `entity` the store has: what a full evaluation scans."""
         key = (entity, store.id)
-        if key not in self.sizes:
+        known = self.sizes.get(key)
+        # Counting a million orders takes tens of milliseconds: a count up to SIZE_TTL old is close enough
+        # for "rows scanned".
+        if known is None or abs(self.now - known[1]) > SIZE_TTL:
             spec = ENTITIES[entity]
             query = select(func.count()).select_from(spec.model)
             if spec.in_store is not None and not self.single_store:
                 query = query.where(spec.in_store(spec.model, store.id))
-            self.sizes[key] = int(self.session.scalar(query) or 0)
-        return self.sizes[key]
+            known = self.sizes[key] = (int(self.session.scalar(query) or 0), self.now)
+        return known[0]
 
 
 def transient(problem: BaseException) -> bool:
@@ -109,6 +116,7 @@ class Evaluator:
         self.clock = clock
         self._pinned = PinnedClock(clock.now())
         self._cache: dict[tuple[int, int, str], Any] = {}
+        self._sizes: dict[tuple[str, int], tuple[int, datetime]] = {}
 
     # Public ----------------------------------------------------------------------------------------------
     def run(
@@ -125,7 +133,7 @@ class Evaluator:
         query = select(Store).order_by(Store.id)
         if store_id is not None:
             query = query.where(Store.id == store_id)
-        run = Run(session, self._pinned.current, trigger, list(session.scalars(query)))
+        run = Run(session, self._pinned.current, trigger, list(session.scalars(query)), sizes=self._sizes)
         run.single_store = session.scalar(select(func.count()).select_from(Store)) == 1
         run.sleepers = sleepers_due(session, run.now)
         ordered = sorted(rules, key=lambda r: r.kind == RuleKind.pattern.value)

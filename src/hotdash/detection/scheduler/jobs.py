@@ -124,6 +124,15 @@ class DetectionRunner:
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     _last: dict[str, datetime] = field(default_factory=dict)
+    # One evaluator per thread: its compiled rules are reused (compiling 60 rules for each ingested order
+    # would cost more than evaluating them), and its pinned clock is not shared between threads.
+    _local: threading.local = field(default_factory=threading.local)
+
+    def _evaluator(self) -> Evaluator:
+        found: Evaluator | None = getattr(self._local, "evaluator", None)
+        if found is None:
+            found = self._local.evaluator = Evaluator(self.clock)
+        return found
 
     def on_records_upserted(self, event: RecordsUpserted) -> None:
         """The bus's subscriber: queue the event (background) or evaluate it now."""
@@ -133,7 +142,7 @@ class DetectionRunner:
         self._evaluate_events([event])
 
     def _evaluate_events(self, events: Collection[RecordsUpserted]) -> None:
-        evaluator = Evaluator(self.clock)
+        evaluator = self._evaluator()
         for attempt in range(RETRIES):
             try:
                 with writer_unit_of_work(self.factory) as session:
