@@ -15,6 +15,7 @@ HotDash derives them from the orders and refunds it holds, so they agree with wh
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -65,25 +66,52 @@ def _plausible_moment(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class DecimalRule:
+    """A decimal column's places, total digits and bounds; the file importer's columnar path reads it too."""
+
+    places: int
+    digits: int
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def quantum(self) -> Decimal:
+        return Decimal(1).scaleb(-self.places)
+
+    @property
+    def limit(self) -> Decimal:
+        return Decimal(10) ** (self.digits - self.places)
+
+    def exact(self, value: Decimal, quantum: Decimal, limit: Decimal) -> Decimal | None:
+        """The common case, kept short: a finite Decimal the column holds, rounded; None if it needs a look."""
+        if value.is_finite() and value.adjusted() < self.digits - self.places:
+            rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+            if (
+                -limit < rounded < limit
+                and (self.low is None or self.low <= rounded)
+                and (self.high is None or rounded <= self.high)
+            ):
+                return rounded
+        return None
+
+
 def _decimal(places: int, digits: int, low: int | None = None, high: int | None = None) -> Any:
     """Accept an exact number, round it to the column's places (half up), refuse what the column cannot hold.
 
     In Python a Decimal or an int is exact; a float is refused (binary floats are not exact money). In JSON a
     number or a numeric string is read as written.
     """
-    quantum = Decimal(1).scaleb(-places)
-    limit = Decimal(10) ** (digits - places)
+    rule = DecimalRule(places, digits, low, high)
+    quantum = rule.quantum
+    limit = rule.limit
 
     def check(value: Any, info: ValidationInfo) -> Decimal:
-        if type(value) is Decimal and value.is_finite() and value.adjusted() < digits - places:
-            # The common case, kept short: this runs for every amount of every record.
-            rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
-            if (
-                -limit < rounded < limit
-                and (low is None or low <= rounded)
-                and (high is None or rounded <= high)
-            ):
-                return rounded
+        if type(value) is Decimal:
+            # The common case: this runs for every amount of every record.
+            common = rule.exact(value, quantum, limit)
+            if common is not None:
+                return common
         if isinstance(value, bool):
             raise ValueError("must be a number, not a boolean")
         if isinstance(value, int) or (info.mode == "json" and isinstance(value, float | str)):
@@ -105,16 +133,17 @@ def _decimal(places: int, digits: int, low: int | None = None, high: int | None 
             raise ValueError(f"must be between {low} and {high}")
         return rounded
 
-    return PlainValidator(check, json_schema_input_type=Decimal)
+    # The rule rides along as metadata pydantic ignores, so the columnar path finds the same numbers.
+    return (rule, PlainValidator(check, json_schema_input_type=Decimal))
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
 Moment = Annotated[AwareDatetime, AfterValidator(_plausible_moment)]
 Day = Annotated[date, AfterValidator(_plausible_day)]
-Money = Annotated[Decimal, _decimal(2, 14)]
-Rate = Annotated[Decimal, _decimal(4, 5, 0, 1)]
-Minutes = Annotated[Decimal, _decimal(2, 8)]
-Score = Annotated[Decimal, _decimal(2, 3, 0, 5)]
+Money = Annotated[Decimal, *_decimal(2, 14)]
+Rate = Annotated[Decimal, *_decimal(4, 5, 0, 1)]
+Minutes = Annotated[Decimal, *_decimal(2, 8)]
+Score = Annotated[Decimal, *_decimal(2, 3, 0, 5)]
 Int = Annotated[int, Field(ge=-INT32 - 1, le=INT32)]
 Count = Annotated[int, Field(ge=0, le=INT32)]
 

@@ -63,7 +63,15 @@ from hotdash.store.ingest.specs import ENTITIES, SPECS
 from hotdash.store.ingest.writer import Touched, write_round
 from hotdash.store.models import Store
 
-__all__ = ["BatchResult", "FieldError", "RecordResult", "UnknownEntity", "UnknownStore", "upsert_batch"]
+__all__ = [
+    "BatchResult",
+    "FieldError",
+    "RecordResult",
+    "UnknownEntity",
+    "UnknownStore",
+    "upsert_batch",
+    "upsert_validated",
+]
 
 
 def _message(error: Any) -> str:
@@ -136,20 +144,25 @@ def _rounds(keys: Sequence[Sequence[Any]]) -> list[int]:
     return rounds
 
 
-def _upsert_entity(
+def apply_validated(
     *,
     session: Session,
     store_id: int,
     source: str,
     entity: str,
-    raws: Sequence[Any],
+    records: list[dict[str, Any]],
+    errors: list[list[FieldError]],
+    external_ids: Sequence[str | None],
     touched: Touched,
     rejected: Mapping[str, set[str]],
 ) -> list[RecordResult]:
+    """Resolve, classify and write records already validated (as `validate_record` returns them).
+
+    `records[i]` are the validated values of record i and `errors[i]` the reasons it is invalid (then nothing
+    of it is written). This is everything `upsert_batch` does after validation; the file importer's columnar
+    path, which validates whole columns at once, comes in here too, so both decide outcomes the same way.
+    """
     spec = SPECS[entity]
-    validated = [validate_record(entity, raw) for raw in raws]
-    records = [values for values, _ in validated]
-    errors = [errs for _, errs in validated]
     resolve_references(
         session=session,
         entity=entity,
@@ -165,7 +178,6 @@ def _upsert_entity(
             store_id=store_id,
             records=[rec for rec, errs in zip(records, errors, strict=True) if not errs],
         )
-    external_ids = [raw.get("external_id") if isinstance(raw, Mapping) else None for raw in raws]
     keys: list[list[Any]] = []
     for rec in records:
         record_keys: list[Any] = [("external", rec.get("external_id"))]
@@ -176,7 +188,7 @@ def _upsert_entity(
         keys.append(record_keys)
     # A repeated external id or natural key waits for the next round: applied in order, as if sent later.
     rounds = _rounds(keys)
-    outcomes: list[Outcome | None] = [None] * len(raws)
+    outcomes: list[Outcome | None] = [None] * len(records)
     for number in range(max(rounds, default=-1) + 1):
         members = [i for i, r in enumerate(rounds) if r == number and not errors[i]]
         if not members:
@@ -210,6 +222,44 @@ def _upsert_entity(
     return results_out
 
 
+def _upsert_entity(
+    *,
+    session: Session,
+    store_id: int,
+    source: str,
+    entity: str,
+    raws: Sequence[Any],
+    touched: Touched,
+    rejected: Mapping[str, set[str]],
+) -> list[RecordResult]:
+    validated = [validate_record(entity, raw) for raw in raws]
+    return apply_validated(
+        session=session,
+        store_id=store_id,
+        source=source,
+        entity=entity,
+        records=[values for values, _ in validated],
+        errors=[errs for _, errs in validated],
+        external_ids=[raw.get("external_id") if isinstance(raw, Mapping) else None for raw in raws],
+        touched=touched,
+        rejected=rejected,
+    )
+
+
+def check_store(session: Session, store_id: int) -> None:
+    """Raise UnknownStore unless the store exists."""
+    if session.execute(select(Store.id).where(Store.id == store_id)).scalar_one_or_none() is None:
+        raise UnknownStore(f"no store with id {store_id}")
+
+
+def refresh_derived(*, session: Session, store_id: int, touched: Touched) -> None:
+    """Bring lifetime figures and rollups in step with what the batch touched, and flush."""
+    refresh_customer_figures(session=session, customer_ids=touched.customers_of_orders(session))
+    moments: list[datetime] = touched.order_moments(session)
+    refresh_touched_rollups(session=session, store_id=store_id, moments=moments)
+    session.flush()
+
+
 def upsert_batch(
     *, session: Session, store_id: int, source: str, batch: Mapping[str, Sequence[Mapping[str, Any]]]
 ) -> BatchResult:
@@ -217,8 +267,7 @@ def upsert_batch(
     unknown = sorted(set(batch) - set(ENTITIES))
     if unknown:
         raise UnknownEntity(f"unknown entities {unknown}; known: {', '.join(ENTITIES)}")
-    if session.execute(select(Store.id).where(Store.id == store_id)).scalar_one_or_none() is None:
-        raise UnknownStore(f"no store with id {store_id}")
+    check_store(session, store_id)
     result = BatchResult()
     touched = Touched()
     # External ids turned away so far, so a reference to one says so instead of "never sent".
@@ -236,9 +285,38 @@ def upsert_batch(
             )
             rejected[entity] = {r.external_id for r in outcomes if r.outcome == "rejected" and r.external_id}
             result.records.extend(outcomes)
-    refresh_customer_figures(session=session, customer_ids=touched.customers_of_orders(session))
-    moments: list[datetime] = touched.order_moments(session)
-    refresh_touched_rollups(session=session, store_id=store_id, moments=moments)
-    session.flush()
+    refresh_derived(session=session, store_id=store_id, touched=touched)
+    publish_upserted(session=session, store_id=store_id, source=source, result=result)
+    return result
+
+
+def upsert_validated(
+    *,
+    session: Session,
+    store_id: int,
+    source: str,
+    entity: str,
+    records: list[dict[str, Any]],
+    errors: list[list[FieldError]],
+    external_ids: Sequence[str | None],
+) -> BatchResult:
+    """`upsert_batch` for one entity whose records were validated by the caller (see `apply_validated`)."""
+    check_store(session, store_id)
+    touched = Touched()
+    result = BatchResult()
+    result.records.extend(
+        apply_validated(
+            session=session,
+            store_id=store_id,
+            source=source,
+            entity=entity,
+            records=records,
+            errors=errors,
+            external_ids=external_ids,
+            touched=touched,
+            rejected={},
+        )
+    )
+    refresh_derived(session=session, store_id=store_id, touched=touched)
     publish_upserted(session=session, store_id=store_id, source=source, result=result)
     return result
