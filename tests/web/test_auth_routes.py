@@ -151,6 +151,8 @@ def test_rule_changes_need_a_manager_and_detection_actions_an_operator(
             body = {"text": "x"} if path.endswith("/notes") else {"minutes": 5}
             response = client.request(method, concrete(path), headers=headers, json=body)
             assert response.status_code == 404, f"operator {method} {path}: {response.status_code}"
+
+
 def test_import_and_ingest_routes_refuse_viewers(app: FastAPI, client_as: ClientAs) -> None:
     # Reading the list of runs is for everyone signed in; bringing data in, and its rejects, for operators up.
     operator_paths = [
