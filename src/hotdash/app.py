@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from sqlalchemy import select
 
 from hotdash import __version__
 from hotdash.auth import api as auth_api
@@ -18,7 +20,12 @@ from hotdash.auth.deps import current_user
 from hotdash.auth.throttle import LoginThrottle
 from hotdash.clock import SystemClock
 from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings, session_factory
+from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
+from hotdash.detection import api as detection_api
+from hotdash.detection.defaults import install_defaults
+from hotdash.detection.models import Rule
+from hotdash.detection.scheduler.jobs import DetectionRunner
+from hotdash.events import RecordsUpserted, bus
 from hotdash.settings import Settings, get_settings
 from hotdash.store import api as store_api
 from hotdash.store.connectors import webhook_registry
@@ -35,6 +42,7 @@ from hotdash.web.deps import require_current_schema
 from hotdash.web.errors import ErrorResponse, install_error_handlers
 from hotdash.web.templating import STATIC_DIR, make_templates
 
+logger = logging.getLogger(__name__)
 health_router = APIRouter(tags=["health"])
 
 
@@ -74,16 +82,26 @@ def freeze_startup_heap() -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     freeze_startup_heap()
+    runner: DetectionRunner = app.state.detection
+    # Detection hears about ingested records through the bus; the store never imports detection. It listens
+    # before the processor starts, so deliveries mapped at startup are evaluated too.
+    unsubscribe = bus.subscribe(RecordsUpserted, runner.on_records_upserted)
+    if runner.background:
+        start_detection(runner)
     app.state.inbound_writer.start()
     if app.state.settings.inbound_processor:
         app.state.inbound_thread.start()
         # Deliveries stored before a restart are mapped now, not at the next webhook.
         app.state.inbound_thread.wake()
-    yield
-    # Commit what was handed over before acknowledging stops, then let the processor finish its batch.
-    app.state.inbound_writer.stop()
-    app.state.inbound_thread.stop()
-    gc.unfreeze()  # an app started and stopped in a longer process (tests) leaves nothing uncollectable
+    try:
+        yield
+    finally:
+        # Commit what was handed over before acknowledging stops, then let the processor finish its batch.
+        app.state.inbound_writer.stop()
+        app.state.inbound_thread.stop()
+        unsubscribe()
+        runner.stop()
+        gc.unfreeze()  # an app started and stopped in a longer process (tests) leaves nothing uncollectable
     # Close pooled connections so a SQLite file is not held open after the server stops.
     app.state.engine.dispose()
 
@@ -121,6 +139,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.inbound_processor = InboundProcessor(engine, registry, app.state.clock)
     app.state.inbound_thread = ProcessorThread(app.state.inbound_processor)
     app.state.inbound_writer.on_commit(app.state.inbound_thread.wake)
+    app.state.detection = DetectionRunner(
+        app.state.session_factory, app.state.clock, background=bool(settings.detection_scheduler)
+    )
 
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -148,6 +169,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(thresholds_api.pages_router, dependencies=signed_in)
     app.include_router(sources_api.router, dependencies=signed_in)
     app.include_router(sources_pages.router, dependencies=signed_in)
+    app.include_router(detection_api.rules_router, dependencies=signed_in)
+    app.include_router(detection_api.detections_router, dependencies=signed_in)
     app.include_router(ingest_api.router, dependencies=signed_in)
     app.include_router(imports.router, dependencies=signed_in)
     return app
+
+
+def start_detection(runner: DetectionRunner) -> None:
+    """Install the default rules on a database that has none, then start the detection threads."""
+    try:
+        with unit_of_work(runner.factory) as session:
+            if session.scalar(select(Rule.id).limit(1)) is None:
+                added = install_defaults(session=session, now=runner.clock.now())
+                logger.info("installed %d default detection rules", len(added))
+    except Exception:
+        # A database that is not migrated yet: the scheduler still starts, and its errors say why.
+        logger.exception("could not install the default detection rules")
+    runner.start()

@@ -82,6 +82,9 @@ def serve_app(settings: Settings, host: str | None = None, port: int | None = No
     """
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s:     %(name)s - %(message)s")
     ensure_schema(settings)
+    if settings.detection_scheduler is None:
+        # The server is where rules run each minute; say HOTDASH_DETECTION_SCHEDULER=false to turn it off.
+        settings = settings.model_copy(update={"detection_scheduler": True})
     # Alembic logs "Context impl ..." each time a revision is read, and pages read it on every request.
     logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     uvicorn.run(

@@ -79,6 +79,14 @@ class Settings(BaseSettings):
         default=None,
         description="Where the key file is kept when HOTDASH_SECRET_KEY is unset [default: var/secret.key].",
     )
+    detection_scheduler: bool | None = Field(
+        default=None,
+        description=(
+            "Run detection rules in the web process: each minute, and right after ingest. Empty means on for "
+            "`hotdash serve`, off for an app built any other way (tests); ingested records are then still "
+            "evaluated at once, inline."
+        ),
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, creating the default SQLite directory when that is what is used."""

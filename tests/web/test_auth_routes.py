@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from hotdash.auth.models import Role
-from tests.web.conftest import ClientAs
+from tests.web.conftest import ApiToken, ClientAs
 
 # (path, method) pairs anyone may use. Think twice before adding to this list.
 PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/healthz", "GET")}
@@ -69,6 +69,10 @@ def test_the_app_has_the_routes_this_test_expects_to_check(app: FastAPI) -> None
         "/settings/sources/{key}",
         "/settings/sources/{key}/secret",
         "/settings/sources/{key}/enabled",
+        "/api/v1/rules",
+        "/api/v1/rules/{key}",
+        "/api/v1/detections",
+        "/api/v1/detections/{detection_id}",
     } <= checked
     assert {"/imports", "/imports/{run_id}/rejects", "/api/v1/imports", "/api/v1/imports/{entity}"} <= checked
     assert {"/api/v1/imports/{run_id}/rejects", "/api/v1/ingest/{entity}"} <= checked
@@ -170,6 +174,35 @@ def test_source_changes_refuse_everyone_but_admins(app: FastAPI, client_as: Clie
         for method, path in changes:
             response = client.request(method, concrete(path), headers={"X-CSRF-Token": csrf.group(1)})
             assert response.status_code == 403, f"{role} {method} {path}"
+
+
+def test_rule_changes_need_a_manager_and_detection_actions_an_operator(
+    app: FastAPI, api_token: ApiToken
+) -> None:
+    routes = protected_requests(app)
+    rule_changes = [
+        (method, path)
+        for method, path in routes
+        if path.startswith("/api/v1/rules") and method != "GET" and path != "/api/v1/rules/check"
+    ]
+    actions = [
+        (method, path) for method, path in routes if path.startswith("/api/v1/detections") and method != "GET"
+    ]
+    assert len(rule_changes) >= 5
+    assert len(actions) >= 5
+    with TestClient(app) as client:
+        for role, refused in ((Role.viewer, rule_changes + actions), (Role.operator, rule_changes)):
+            headers = {"Authorization": f"Bearer {api_token(role)}"}
+            for method, path in refused:
+                response = client.request(method, concrete(path), headers=headers, json={})
+                assert response.status_code == 403, f"{role} {method} {path}: {response.status_code}"
+                assert response.json()["error"]["code"] == "forbidden"
+        headers = {"Authorization": f"Bearer {api_token(Role.operator)}"}
+        for method, path in actions:
+            # Allowed through: the detection does not exist, which is the next thing said.
+            body = {"text": "x"} if path.endswith("/notes") else {"minutes": 5}
+            response = client.request(method, concrete(path), headers=headers, json=body)
+            assert response.status_code == 404, f"operator {method} {path}: {response.status_code}"
 
 
 def test_import_and_ingest_routes_refuse_viewers(app: FastAPI, client_as: ClientAs) -> None:

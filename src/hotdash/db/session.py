@@ -34,9 +34,10 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(connection: Any) -> None:
-    # A transaction that reads and then writes must take SQLite's write lock at BEGIN: upgrading a read
-    # transaction fails at once with "database is locked" when another connection committed in between
-    # (busy_timeout cannot help there). `writing_session_factory` asks for that.
+    # A transaction that reads and then writes must take SQLite's write lock at BEGIN: in WAL mode a read
+    # snapshot that another writer has moved past cannot be upgraded, and SQLite then answers "database is
+    # locked" at once instead of waiting out busy_timeout. Writers ask for it with this execution option
+    # (`writing_session_factory`, `writer_unit_of_work`, and every request that may change data).
     immediate = connection.get_execution_options().get("sqlite_begin_immediate", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -84,11 +85,25 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def writer_unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work that takes the database's write lock when it starts (SQLite), then reads and writes."""
+    with unit_of_work(factory) as session:
+        session.connection(execution_options={"sqlite_begin_immediate": True})
+        yield session
+
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def request_session(request: Request) -> Iterator[Session]:
     """Yield the request's unit of work: committed if the handler succeeds, rolled back if it raises."""
     # create_app puts the factory on app.state, so nothing here is bound to a database at import time.
     factory: sessionmaker[Session] = request.app.state.session_factory
-    with unit_of_work(factory) as session:
+    # A request that may change data writes while webhooks and detection write too: on SQLite it takes the
+    # write lock at BEGIN, so it waits its turn instead of failing with "database is locked" half-way.
+    begin = unit_of_work if request.method in READ_ONLY_METHODS else writer_unit_of_work
+    with begin(factory) as session:
         yield session
 
 

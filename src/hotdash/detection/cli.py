@@ -68,3 +68,13 @@ def fields(
     for name, kind, meaning in fields_of(entity):
         table.add_row(name, kind, meaning)
     console.print(table)
+
+
+# Commands on stored rules (list, show, test, backtest, ...) live in hotdash.detection.rules_cli.
+def _register_stored_rule_commands() -> None:
+    from hotdash.detection import rules_cli
+
+    rules_cli.register(app)
+
+
+_register_stored_rule_commands()

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, case, exists, false, func, literal, select
 from sqlalchemy.orm import aliased
 
+from hotdash.detection.expression.entities_ops import EXTRA_ENTITIES
 from hotdash.detection.expression.fields import (
     OPEN_TICKET_STATUSES,
     Entity,
@@ -459,3 +460,5 @@ ENTITIES: dict[str, Entity] = {
         SUPPLIERS,
     )
 }
+# Added for the default rule pack (hotdash.detection.defaults): refunds and team members.
+ENTITIES.update({e.name: e for e in EXTRA_ENTITIES})

@@ -48,6 +48,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotdash.store.ingest.derived import refresh_customer_figures, refresh_touched_rollups
+from hotdash.store.ingest.published import publish_upserted
 from hotdash.store.ingest.records import DERIVED, RECORDS, patch_model, required_fields
 from hotdash.store.ingest.resolve import link_tickets, resolve_references
 from hotdash.store.ingest.results import (
@@ -285,6 +286,7 @@ def upsert_batch(
             rejected[entity] = {r.external_id for r in outcomes if r.outcome == "rejected" and r.external_id}
             result.records.extend(outcomes)
     refresh_derived(session=session, store_id=store_id, touched=touched)
+    publish_upserted(session=session, store_id=store_id, source=source, result=result)
     return result
 
 
@@ -316,4 +318,5 @@ def upsert_validated(
         )
     )
     refresh_derived(session=session, store_id=store_id, touched=touched)
+    publish_upserted(session=session, store_id=store_id, source=source, result=result)
     return result
