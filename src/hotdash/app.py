@@ -133,7 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle()
     # Webhooks: a group-commit writer stores deliveries before they are acknowledged; a background thread,
     # woken by each commit, maps them into the model (`hotdash ingest process` does the same from the CLI).
-    registry = webhook_registry(settings)
+    registry = webhook_registry(settings, app.state.session_factory)
     app.state.inbound_registry = registry
     app.state.inbound_writer = GroupCommitWriter(engine, max_batch=settings.inbound_batch_max)
     app.state.inbound_processor = InboundProcessor(engine, registry, app.state.clock)

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
+import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
+from hotdash.app import create_app
+from hotdash.db.session import session_factory, unit_of_work
+from hotdash.settings import Settings
 from hotdash.store.models.ingest import InboundEvent
-from tests.store.inbound.conftest import SECRET, LiveServer, shopify_headers
+from hotdash.store.sources import service
+from hotdash.store.sources.crypto import SecretBox, new_key
+from hotdash.store.sources.lookup import cached
+from tests.store.inbound.conftest import SECRET, SHOP, LiveServer, run_server, shopify_headers
 
 ORDER = json.dumps({"id": 450789469, "name": "#1001", "updated_at": "2026-11-30T10:00:00Z"}).encode()
 
@@ -124,3 +133,56 @@ def test_get_is_not_a_webhook(live_server: LiveServer) -> None:
     response = live_server.client.get("/webhooks/shopify")
     assert response.status_code == 405
     assert error_of(response)["code"] == "method_not_allowed"
+
+
+def test_a_shop_secret_saved_on_its_source_signs_its_deliveries(engine: Engine) -> None:
+    # No HOTDASH_SHOPIFY_WEBHOOK_SECRET: the secret lives, encrypted, on the shop's configured source.
+    key = new_key()
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        secret_key=SecretStr(key),
+        inbound_processor=False,
+    )
+    with unit_of_work(session_factory(engine)) as session:
+        service.create_source(
+            session=session,
+            key="shop-test",
+            kind="shopify",
+            name="Test shop",
+            store_id=None,
+            settings={"shop": SHOP},
+            secrets={"webhook_secret": "whsec-on-source"},
+            box=SecretBox.from_text(key, "test"),
+            actor=None,
+            now=datetime.now(UTC),
+        )
+    url, stop = run_server(create_app(settings))
+    try:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            signed = client.post(
+                "/webhooks/shopify", content=ORDER, headers=shopify_headers(ORDER, secret="whsec-on-source")
+            )
+            other = client.post("/webhooks/shopify", content=ORDER, headers=shopify_headers(ORDER))
+    finally:
+        stop()
+    assert signed.status_code == 200
+    assert other.status_code == 401
+    assert stored(engine) == 1
+
+
+def test_a_looked_up_secret_is_remembered_for_its_seconds_only() -> None:
+    answers = iter([b"first", b"second"])
+    calls: list[str | None] = []
+    moment = [0.0]
+
+    def lookup(shop: str | None) -> bytes | None:
+        calls.append(shop)
+        return next(answers)
+
+    remembered = cached(lookup, seconds=30, monotonic=lambda: moment[0])
+    assert remembered("a.myshopify.com") == b"first"
+    moment[0] = 29.9
+    assert remembered("a.myshopify.com") == b"first"
+    moment[0] = 30.0
+    assert remembered("a.myshopify.com") == b"second"
+    assert calls == ["a.myshopify.com", "a.myshopify.com"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable, Mapping
 
 from sqlalchemy import select
@@ -55,3 +57,30 @@ def webhook_secret_lookup(
         return value.encode() if value else None
 
     return lookup
+
+
+Lookup = Callable[[str | None], bytes | None]
+
+
+def cached(
+    lookup: Lookup, *, seconds: float = 30.0, monotonic: Callable[[], float] = time.monotonic
+) -> Lookup:
+    """Remember each shop's answer for `seconds`, so a burst of webhooks decrypts its secret once.
+
+    A secret changed on the Sources page is used from the next lookup after that, at most `seconds` later.
+    """
+    remembered: dict[str | None, tuple[float, bytes | None]] = {}
+    lock = threading.Lock()
+
+    def lookup_cached(shop: str | None) -> bytes | None:
+        now = monotonic()
+        with lock:
+            hit = remembered.get(shop)
+        if hit is not None and now - hit[0] < seconds:
+            return hit[1]
+        value = lookup(shop)
+        with lock:
+            remembered[shop] = (now, value)
+        return value
+
+    return lookup_cached
