@@ -12,7 +12,7 @@ from hotdash.detection.expression import ENTITIES, ExpressionError, compile_rule
 from hotdash.detection.expression.errors import locate
 
 app = typer.Typer(
-    help="The detection rule language: check a rule, list the fields of an entity.",
+    help="Detection rules: list, test, backtest, enable, import, export and run them; check an expression.",
     no_args_is_help=True,
 )
 
