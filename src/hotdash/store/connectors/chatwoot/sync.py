@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -26,27 +26,13 @@ from hotdash.db.session import unit_of_work
 from hotdash.store.connectors.agents import complete_agents
 from hotdash.store.connectors.chatwoot.mapper import map_conversations_page
 from hotdash.store.connectors.chatwoot.webhooks import keep_earliest_first_response
+from hotdash.store.connectors.syncing import OnPage, SyncFailed, Upsert
 from hotdash.store.models.support import Ticket
 from hotdash.store.sources import service
 from hotdash.store.sources.crypto import SecretBox
 
 Sleep = Callable[[float], None]
 MAX_PAGES = 10_000  # 250k conversations: a bound, so a server that never answers empty cannot loop forever
-
-
-class Upsert(Protocol):
-    def __call__(
-        self,
-        *,
-        session: Session,
-        store_id: int,
-        source: str,
-        batch: Mapping[str, Sequence[Mapping[str, Any]]],
-    ) -> Any: ...
-
-
-class SyncFailed(Exception):
-    """The sync stopped; the message (token scrubbed) is also the source's last error."""
 
 
 @dataclass
@@ -93,6 +79,7 @@ class ChatwootSync:
     upsert: Upsert
     sleep: Sleep = time.sleep
     environ: Mapping[str, str] | None = None
+    on_page: OnPage | None = None
     report: SyncReport = field(default_factory=SyncReport)
 
     def run(self) -> SyncReport:
@@ -191,6 +178,8 @@ class ChatwootSync:
             newest = max(times) if times else None
             service.record_sync_progress(session=session, key=self.key, cursor=None, last_record_at=newest)
         self.report.pages += 1
+        if self.on_page is not None:
+            self.on_page("conversations", len(tickets))
         if newest is not None and (self.report.last_record_at is None or newest > self.report.last_record_at):
             self.report.last_record_at = newest
 

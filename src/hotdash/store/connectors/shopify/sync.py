@@ -20,7 +20,7 @@ import re
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -41,6 +41,7 @@ from hotdash.store.connectors.shopify.client import (
 )
 from hotdash.store.connectors.shopify.payloads import map_response
 from hotdash.store.connectors.shopify.values import PayloadError
+from hotdash.store.connectors.syncing import OnPage, SyncFailed
 from hotdash.store.models import Store
 from hotdash.store.sources import service
 from hotdash.store.sources.crypto import SecretBox, SecretKeyError
@@ -86,9 +87,6 @@ class MapPage(Protocol):
     def __call__(self, resource: str, records: Sequence[Mapping[str, Any]]) -> CanonicalBatch: ...
 
 
-OnPage = Callable[[str, int], None]
-
-
 @dataclass
 class ResponseMapper:
     """Maps each REST page with the Shopify mappers, remembering which variant each inventory item stocks.
@@ -123,10 +121,6 @@ class ResponseMapper:
             for entity, rows in mapped.items():
                 batch.setdefault(entity, []).extend(rows)
         return batch
-
-
-class SyncFailed(Exception):
-    """The sync stopped; the message (secrets scrubbed) is also stored as the source's last error."""
 
 
 @dataclass(frozen=True)

@@ -11,35 +11,21 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotdash.clock import Clock
 from hotdash.db.session import unit_of_work
 from hotdash.store.connectors.agents import complete_agents
+from hotdash.store.connectors.syncing import OnPage, SyncFailed, Upsert
 from hotdash.store.connectors.zendesk.client import Sleep, ZendeskClient, ZendeskError
 from hotdash.store.connectors.zendesk.mapper import ZendeskOptions, map_tickets_page
 from hotdash.store.sources import service
 from hotdash.store.sources.crypto import SecretBox
-
-
-class Upsert(Protocol):
-    def __call__(
-        self,
-        *,
-        session: Session,
-        store_id: int,
-        source: str,
-        batch: Mapping[str, Sequence[Mapping[str, Any]]],
-    ) -> Any: ...
-
-
-class SyncFailed(Exception):
-    """The sync stopped; the message (credentials scrubbed) is also the source's last error."""
 
 
 @dataclass
@@ -82,6 +68,7 @@ class ZendeskSync:
     full: bool = False
     sleep: Sleep = time.sleep
     environ: Mapping[str, str] | None = None
+    on_page: OnPage | None = None
     report: SyncReport = field(default_factory=SyncReport)
 
     def run(self) -> SyncReport:
@@ -163,6 +150,8 @@ class ZendeskSync:
                 last_record_at=newest,
             )
         self.report.pages += 1
+        if self.on_page is not None:
+            self.on_page("tickets", len(batch.get("tickets", [])))
         if newest is not None and (self.report.last_record_at is None or newest > self.report.last_record_at):
             self.report.last_record_at = newest
         return str(after) if after else None
