@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 logger = logging.getLogger(__name__)
 
@@ -80,22 +80,41 @@ bus = EventBus()
 
 
 def publish_after_commit(session: Session, item: object, *, to: EventBus | None = None) -> None:
-    """Deliver `item` once `session`'s transaction commits; drop it if the transaction rolls back."""
+    """Deliver `item` once `session`'s outermost transaction commits; drop it if the part that made it (the
+    whole transaction, or the SAVEPOINT it was published in) rolls back."""
     target = to or bus
-    pending: list[tuple[EventBus, object]] | None = session.info.get(_PENDING)
+    pending: list[_Pending] | None = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
         event.listen(session, "after_commit", _deliver)
-        event.listen(session, "after_rollback", _drop)
-    pending.append((target, item))
+        event.listen(session, "after_soft_rollback", _drop)
+    owner = session.get_nested_transaction() or session.get_transaction()
+    pending.append((owner, target, item))
+
+
+_Pending = tuple[SessionTransaction | None, EventBus, object]
 
 
 def _deliver(session: Session) -> None:
-    pending: list[tuple[EventBus, object]] = session.info.get(_PENDING) or []
+    # after_commit fires when a SAVEPOINT is released too. The outer transaction is still open then (SQLite:
+    # it holds the write lock that a subscriber's own transaction would wait for): wait for the real commit.
+    if session.get_nested_transaction() is not None:
+        return
+    pending: list[_Pending] = session.info.get(_PENDING) or []
     session.info[_PENDING] = []
-    for target, item in pending:
+    for _owner, target, item in pending:
         target.publish(item)
 
 
-def _drop(session: Session) -> None:
-    session.info[_PENDING] = []
+def _drop(session: Session, previous_transaction: SessionTransaction) -> None:
+    # A rolled-back SAVEPOINT drops only what was published inside it; the outer transaction's events stay.
+    pending: list[_Pending] = session.info.get(_PENDING) or []
+    session.info[_PENDING] = [entry for entry in pending if not _inside(entry[0], previous_transaction)]
+
+
+def _inside(owner: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while owner is not None:
+        if owner is ended:
+            return True
+        owner = owner.parent
+    return False
