@@ -13,9 +13,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
+from hotdash.store.delays import refresh_delay_rollups
 from hotdash.store.ingest.derived import MAX_SPANS, spans
 from hotdash.store.ingest.upsert import upsert_batch
-from hotdash.store.models import Customer, Order, OrderLine, Refund, SalesHourly, SkuSalesDaily
+from hotdash.store.models import (
+    Customer,
+    DelaySpan,
+    Order,
+    OrderLine,
+    Refund,
+    SalesHourly,
+    ShipByHourly,
+    SkuSalesDaily,
+)
 from hotdash.store.rollups import refresh_rollups
 from tests.store.ingest.batches import at, small_shop
 
@@ -204,3 +214,40 @@ def test_partial_updates_of_natural_key_rows_are_set_based_too(session: Session,
         return statements
 
     assert len(recount(3)) == len(recount(40))
+
+
+def delay_rows(session: Session, store_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    spans_ = session.execute(
+        select(DelaySpan.order_id, DelaySpan.promise_at, DelaySpan.starts_at, DelaySpan.ends_at).where(
+            DelaySpan.store_id == store_id
+        )
+    ).all()
+    hours = session.execute(
+        select(ShipByHourly.hour, ShipByHourly.due, ShipByHourly.on_time).where(
+            ShipByHourly.store_id == store_id
+        )
+    ).all()
+    return sorted(tuple(r) for r in spans_), sorted(tuple(r) for r in hours)
+
+
+def test_delay_spans_follow_ingested_orders_and_parcels_as_a_rebuild_would(
+    session: Session, store_id: int
+) -> None:
+    # O1 is promised to ship on the 3rd and is still unfulfilled: late from then on.
+    shop = small_shop()
+    shop["orders"][0]["ship_by"] = at(3, 12)
+    load(session, store_id, shop)
+    after_first, _ = delay_rows(session, store_id)
+    assert [row[1].astimezone(UTC) for row in after_first if row[3] is None] == [at(3, 12)]
+
+    # Then a parcel for O1 ships on the 4th, promised for the 5th, and is delivered on the 7th.
+    o1 = shop["orders"][0]
+    o1.update(fulfillment_status="delivered", fulfilled_at=at(4), deliver_by=at(5), updated_at=at(7))
+    parcel = {"external_id": "F1", "order_external_id": "O1", "status": "delivered", "shipped_at": at(4),
+              "delivered_at": at(7), "updated_at": at(7)}  # fmt: skip
+    load(session, store_id, {"orders": [o1], "shipments": [parcel]})
+    ingested = delay_rows(session, store_id)
+
+    refresh_delay_rollups(session.connection(), store_id=store_id, since=None)
+    assert ingested == delay_rows(session, store_id)
+    assert all(row[3] is not None for row in ingested[0])  # nothing is late any more

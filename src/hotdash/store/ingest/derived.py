@@ -1,4 +1,4 @@
-"""Figures derived from the orders, kept in step after each batch: lifetime figures, sales rollups."""
+"""Figures derived from the orders, kept in step after each batch: lifetime figures and rollups."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
+from hotdash.store.delays import refresh_delay_rollups
 from hotdash.store.ingest.resolve import chunks
 from hotdash.store.models import Customer, Order, Refund, Store
 from hotdash.store.rollups import refresh_rollups
@@ -69,7 +70,11 @@ def spans(moments: Iterable[datetime]) -> list[tuple[datetime, datetime]]:
 
 
 def refresh_touched_rollups(*, session: Session, store_id: int, moments: Iterable[datetime]) -> None:
-    """Recompute the sales rollups of the hours and local days around these order times, and nothing else."""
+    """Recompute the rollups that depend on orders placed at these times, and nothing else.
+
+    Sales rollups: the hours and local days around each time. Delay spans and on-time hours: the orders placed
+    from the earliest of them on (hotdash.store.delays keeps them by order, not by hour).
+    """
     covered = spans(moments)
     if not covered:
         return
@@ -77,3 +82,4 @@ def refresh_touched_rollups(*, session: Session, store_id: int, moments: Iterabl
     connection = session.connection()
     for since, until in covered:
         refresh_rollups(connection, store_id=store_id, tz=ZoneInfo(timezone), since=since, until=until)
+    refresh_delay_rollups(connection, store_id=store_id, since=covered[0][0])

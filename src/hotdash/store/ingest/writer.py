@@ -27,10 +27,14 @@ class Touched:
     customer_ids: set[int] = field(default_factory=set)
     line_order_ids: set[int] = field(default_factory=set)
     refund_order_ids: set[int] = field(default_factory=set)
+    shipment_order_ids: set[int] = field(default_factory=set)
 
     def order_moments(self, session: Session) -> list[datetime]:
-        """Return the placed_at of every order whose rollup contribution may have changed."""
-        rows = select_in(session, [Order.placed_at], Order.id, self.line_order_ids)
+        """Return the placed_at of every order whose rollup contribution may have changed.
+
+        A parcel changes its order's delay spans (shipped, delivered), hence the shipments' orders too.
+        """
+        rows = select_in(session, [Order.placed_at], Order.id, self.line_order_ids | self.shipment_order_ids)
         return self.moments + [row[0] for row in rows]
 
     def customers_of_orders(self, session: Session) -> set[int]:
@@ -49,6 +53,8 @@ class Touched:
                 self.line_order_ids.add(state["order_id"])
             elif entity == "refunds" and state.get("order_id") is not None:
                 self.refund_order_ids.add(state["order_id"])
+            elif entity == "shipments" and state.get("order_id") is not None:
+                self.shipment_order_ids.add(state["order_id"])
 
 
 Verdict = tuple[Outcome, list[FieldError]]
