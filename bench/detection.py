@@ -31,7 +31,7 @@ from sqlalchemy import Engine, bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
 from hotdash.clock import FrozenClock
-from hotdash.db.base import Base
+from hotdash.db import migrate
 from hotdash.db.session import make_engine, session_factory, unit_of_work, writer_unit_of_work
 from hotdash.db.types import UTCDateTime
 from hotdash.detection import models as dm
@@ -268,17 +268,8 @@ def prepare(source: Path, target: Path) -> Engine:
         print(f"copying {source} to {target} ...", flush=True)
         shutil.copyfile(source, target)
     engine = make_engine(f"sqlite:///{target}")
-    # The copy is at another branch's schema revision: add only the detection tables and index, without Alembic.
-    names = ("rules", "rule_versions", "detections", "detection_notes", "rule_evaluations")
-    Base.metadata.create_all(engine, tables=[Base.metadata.tables[n] for n in names])
-    with engine.begin() as connection:
-        for name, columns in (
-            ("ix_shipments_undelivered_scan", "last_event_at, shipped_at"),
-            ("ix_shipments_undelivered_carrier_scan", "carrier, last_event_at, shipped_at"),
-        ):
-            connection.exec_driver_sql(
-                f"CREATE INDEX IF NOT EXISTS {name} ON shipments ({columns}) WHERE delivered_at IS NULL"
-            )
+    # The copy may be at an older schema revision than the code: bring it to head as `hotdash serve` would.
+    migrate.upgrade(engine)
     return engine
 
 
