@@ -11,18 +11,23 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Table, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from hotdash.db.types import Money, UTCDateTime
 from hotdash.store.ingest.files.columnar import FAST_ENTITIES
 from hotdash.store.ingest.files.service import FileImport, ImportSummary
 from hotdash.store.ingest.records import RECORDS
 from hotdash.store.ingest.specs import SPECS
+from hotdash.store.ingest.writer import sqlite_money, sqlite_utc_texts
 from hotdash.store.models import ImportRun, SalesHourly, SkuSalesDaily, Sku
 from tests.store.ingest.conftest import add_store
 from tests.store.ingest.test_properties import FILE_CORRUPTIONS, SETTINGS
@@ -256,3 +261,19 @@ def test_a_file_larger_than_a_chunk_matches(session: Session) -> None:
     slow, _ = pair.both("page_traffic", data, "traffic.csv", chunk_rows=500)
     assert slow.rejected > 0 and slow.updated + slow.inserted + slow.unchanged > 0
     pair.same_rows()
+
+
+def test_the_sqlite_storage_shortcuts_store_what_the_column_types_store() -> None:
+    dialect = sqlite.dialect()
+    stamps: list[Any] = [
+        datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), datetime(1900, 1, 1, tzinfo=UTC), None,
+        datetime(2026, 6, 1, 12, 0, tzinfo=ZoneInfo("Europe/Berlin")), datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC),
+    ]  # fmt: skip
+    to_text = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert to_text is not None
+    assert sqlite_utc_texts(stamps, to_text) == [to_text(v) for v in stamps]
+    assert sqlite_utc_texts(stamps, to_text)[0] == "2026-01-02 03:04:05.000006"
+    amounts: list[Any] = [Decimal("0.00"), Decimal("-12.35"), Decimal("999999999999.99"), None, 7]
+    to_number = Money().dialect_impl(dialect).bind_processor(dialect)
+    assert to_number is not None
+    assert sqlite_money(amounts, to_number) == [to_number(v) for v in amounts]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, tuple_, update
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from hotdash.db.dialects import copy_rows
-from hotdash.db.types import UTCDateTime
+from hotdash.db.types import Money, UTCDateTime
 from hotdash.store.ingest.resolve import select_in
 from hotdash.store.ingest.results import FieldError, Outcome
 from hotdash.store.ingest.specs import SPECS, EntitySpec
@@ -77,9 +78,16 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
             columns.append(values)
         elif dialect.name == "sqlite" and isinstance(table.c[name].type, UTCDateTime):
             columns.append(sqlite_utc_texts(values, processor))
+        elif dialect.name == "sqlite" and isinstance(table.c[name].type, Money):
+            columns.append(sqlite_money(values, processor))
         else:
             columns.append([processor(v) for v in values])
     copy_rows(connection, table, names, zip(*columns, strict=True))
+
+
+def sqlite_money(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
+    """What Money's processor makes of each Decimal on SQLite (a float rounded to cents), in one pass."""
+    return [round(float(v), 2) if type(v) is Decimal else processor(v) for v in values]
 
 
 def sqlite_utc_texts(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:

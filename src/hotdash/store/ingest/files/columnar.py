@@ -169,6 +169,8 @@ def _time(value: Any) -> Any:
 def _decimal(rule: DecimalRule) -> Convert:
     quantum, limit = rule.quantum, rule.limit
 
+    exact = rule.exact
+
     def check(value: Any) -> Any:
         if type(value) is str:
             try:
@@ -177,8 +179,8 @@ def _decimal(rule: DecimalRule) -> Convert:
                 return BAD
         elif type(value) is not Decimal:
             return BAD
-        exact = rule.exact(value, quantum, limit)
-        return BAD if exact is None else exact
+        rounded = exact(value, quantum, limit)
+        return BAD if rounded is None else rounded
 
     return check
 
@@ -212,7 +214,7 @@ def _boolean(value: Any) -> Any:
         return BAD
 
 
-def _converter(entity: str, name: str, tz: ZoneInfo) -> Convert:
+def _converter(entity: str, name: str, tz: ZoneInfo) -> Callable[[list[Any]], list[Any]]:
     rule = field_rule(entity, name)
     if rule.kind == "timestamp":
         typed = _timestamp(tz)
@@ -233,14 +235,20 @@ def _converter(entity: str, name: str, tz: ZoneInfo) -> Convert:
     # record without its external id is the per-row path's to reject.
     empty: Any = None if rule.nullable else (BAD if name == "external_id" else ABSENT)
 
-    def convert(value: Any) -> Any:
-        if value is ABSENT:
-            return ABSENT
-        if value is None or (type(value) is str and not value.strip()):
-            return empty
-        return typed(value)
+    def column(values: list[Any]) -> list[Any]:
+        # One comprehension per column, the typed check called only for values that are there.
+        return [
+            typed(value)
+            if type(value) is str and value and not value.isspace()
+            else ABSENT
+            if value is ABSENT
+            else empty
+            if value is None or type(value) is str
+            else typed(value)
+            for value in values
+        ]
 
-    return convert
+    return column
 
 
 class ColumnarConverter:
@@ -268,8 +276,7 @@ class ColumnarConverter:
         for name in self.fields:
             if name not in sent:
                 continue  # no row has it: nothing to convert
-            convert = self.converters[name]
-            column = [convert(row.get(name, ABSENT)) for row in rows]
+            column = self.converters[name]([row.get(name, ABSENT) for row in rows])
             columns.append((name, column))
             for index in _indexes(column, BAD):
                 fit[index] = False
