@@ -64,6 +64,7 @@ class _Marker:
 
 BAD = _Marker("BAD")  # the row must take the per-row path (which will say why, or accept it after all)
 ABSENT = _Marker("ABSENT")  # the row leaves the field out: keep what is stored, defaults on insert
+_MISS = _Marker("MISS")
 
 Convert = Callable[[Any], Any]
 
@@ -248,7 +249,30 @@ def _converter(entity: str, name: str, tz: ZoneInfo) -> Callable[[list[Any]], li
             for value in values
         ]
 
-    return column
+    if rule.kind == "timestamp":
+        return column  # nearly every timestamp is different: remembering them would only cost
+
+    def remembered(values: list[Any]) -> list[Any]:
+        # Statuses, currencies, channels, round amounts repeat down a column: each distinct text is read
+        # once per chunk. The checks are pure functions of the text, so the answer is the same.
+        memo: dict[str, Any] = {}
+        out: list[Any] = []
+        append = out.append
+        for value in values:
+            if type(value) is str:
+                hit = memo.get(value, _MISS)
+                if hit is _MISS:
+                    hit = memo[value] = typed(value) if value and not value.isspace() else empty
+                append(hit)
+            elif value is ABSENT:
+                append(ABSENT)
+            elif value is None:
+                append(empty)
+            else:
+                append(typed(value))
+        return out
+
+    return remembered
 
 
 class ColumnarConverter:
@@ -262,9 +286,7 @@ class ColumnarConverter:
         self.converters = {name: _converter(entity, name, tz) for name in self.fields}
         assert SPECS[entity].name == entity
 
-    def convert(
-        self, rows: Sequence[dict[str, Any]]
-    ) -> tuple[list[dict[str, Any] | None], list[str | None]]:
+    def convert(self, rows: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any] | None], list[str | None]]:
         """Return each row's validated record values, or None where the row needs the per-row path.
 
         The second list is each row's external id (as sent), for the outcome of the record.
