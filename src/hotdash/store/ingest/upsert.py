@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -206,7 +206,7 @@ def apply_validated(
             entity=entity,
             records=[records[i] for i in members],
             defaults=_defaults(entity),
-            missing_required=lambda values: _missing_required(entity, values),
+            missing_required=partial(_missing_required, entity),
             touched=touched,
         )
         for i, (verdict, errs) in zip(members, results, strict=True):

@@ -39,6 +39,15 @@ class Touched:
         rows = select_in(session, [Order.customer_id], Order.id, self.refund_order_ids)
         return self.customer_ids | {row[0] for row in rows if row[0] is not None}
 
+    def note_new(self, entity: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """`note` for rows being inserted, a column at a time."""
+        if entity == "orders":
+            self.moments.extend(m for m in (row.get("placed_at") for row in rows) if m is not None)
+            self.customer_ids.update(c for c in (row.get("customer_id") for row in rows) if c is not None)
+        elif entity in ("order_lines", "refunds"):
+            ids = self.line_order_ids if entity == "order_lines" else self.refund_order_ids
+            ids.update(o for o in (row.get("order_id") for row in rows) if o is not None)
+
     def note(self, entity: str, values: Mapping[str, Any], before: Mapping[str, Any] | None) -> None:
         for state in (values, before) if before is not None else (values,):
             if entity == "orders":
@@ -170,7 +179,6 @@ def write_round(
             if spec.scoped_to_store:
                 new["store_id"] = store_id
             inserts.append(new)
-            touched.note(entity, new, None)
             verdicts.append(("inserted", []))
             continue
         stored = row._mapping
@@ -199,6 +207,7 @@ def write_round(
         touched.note(entity, {**stored, **changed}, dict(stored))
         verdicts.append(("updated", []))
     if inserts:
+        touched.note_new(entity, inserts)
         insert_rows(session, table, inserts)
     for columns, params in updates.items():
         statement = (
