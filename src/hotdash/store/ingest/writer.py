@@ -96,7 +96,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
 
 def sqlite_money(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
     """What Money's processor makes of each Decimal on SQLite (a float rounded to cents), in one pass."""
-    return [round(float(v), 2) if type(v) is Decimal else processor(v) for v in values]
+    return [round(float(v), 2) if type(v) is Decimal else None if v is None else processor(v) for v in values]
 
 
 def sqlite_utc_texts(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
@@ -104,11 +104,13 @@ def sqlite_utc_texts(values: list[Any], processor: Callable[[Any], Any]) -> list
 
     Validated timestamps are already in UTC; their stored text is SQLAlchemy's SQLite layout
     ("YYYY-MM-DD HH:MM:SS.ffffff"), which is what isoformat writes with these arguments. Anything else (null,
-    another zone, a naive value to refuse) goes through the processor itself.
+    another zone, a naive value to refuse) goes through the processor itself; null stays null.
     """
     return [
         v.replace(tzinfo=None).isoformat(" ", "microseconds")
         if type(v) is datetime and v.tzinfo is UTC
+        else None
+        if v is None
         else processor(v)
         for v in values
     ]
