@@ -11,19 +11,24 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Table, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from hotdash.db.types import Money, UTCDateTime
 from hotdash.store.ingest.files.columnar import FAST_ENTITIES
 from hotdash.store.ingest.files.service import FileImport, ImportSummary
 from hotdash.store.ingest.records import RECORDS
 from hotdash.store.ingest.specs import SPECS
-from hotdash.store.models import ImportRun, SalesHourly, SkuSalesDaily, Sku
+from hotdash.store.ingest.writer import sqlite_money, sqlite_utc_texts
+from hotdash.store.models import ImportRun, SalesHourly, Sku, SkuSalesDaily
 from tests.store.ingest.conftest import add_store
 from tests.store.ingest.test_properties import FILE_CORRUPTIONS, SETTINGS
 
@@ -53,7 +58,9 @@ def snapshot(session: Session, source: str, store_id: int) -> dict[str, list[tup
     for entity, spec in SPECS.items():
         table = spec.table
         targets = {ref.column: SPECS[ref.target].table for ref in spec.references}
-        names = {ref.column: _external_ids(session, t) for ref in spec.references for t in [targets[ref.column]]}
+        names = {
+            ref.column: _external_ids(session, t) for ref in spec.references for t in [targets[ref.column]]
+        }
         skip = {"id", "source", "store_id"}
         rows = []
         for row in session.execute(select(table).where(table.c.source == source)).mappings():
@@ -69,7 +76,11 @@ def snapshot(session: Session, source: str, store_id: int) -> dict[str, list[tup
     for model in (SalesHourly, SkuSalesDaily):
         table = model.__table__
         rows = [
-            tuple((k, skus.get(v) if k == "sku_id" else v) for k, v in row.items() if k not in {"id", "store_id"})
+            tuple(
+                (k, skus.get(v) if k == "sku_id" else v)
+                for k, v in row.items()
+                if k not in {"id", "store_id"}
+            )
             for row in session.execute(select(table).where(table.c.store_id == store_id)).mappings()
         ]
         out[table.name] = sorted(rows, key=repr)
@@ -152,9 +163,18 @@ GOOD_CELLS: dict[str, st.SearchStrategy[str]] = {
     "fulfillment_status": st.sampled_from(["fulfilled", "unfulfilled"]),
     "tags": st.sampled_from(["", "gift", "a,b", "  spaced  "]),
     "placed_at": st.sampled_from(
-        ["2026-03-29T02:30:00", "2026-10-25 02:30", "2026-11-30T14:05:00+01:00", "2026-11-30 13:05Z",
-         "Mon, 30 Nov 2026 13:05:00 +0000", "2026/11/30 14:05", "30.11.2026 14:05", "11/30/2026",
-         "2026-11-30", "2026-11-30T14:05:00.123456Z"]  # fmt: skip
+        [
+            "2026-03-29T02:30:00",
+            "2026-10-25 02:30",
+            "2026-11-30T14:05:00+01:00",
+            "2026-11-30 13:05Z",
+            "Mon, 30 Nov 2026 13:05:00 +0000",
+            "2026/11/30 14:05",
+            "30.11.2026 14:05",
+            "11/30/2026",
+            "2026-11-30",
+            "2026-11-30T14:05:00.123456Z",
+        ]
     ),
     "updated_at": st.sampled_from(["2026-11-30T15:00:00Z", "2026-12-01 09:00", "2026-11-29T00:00:00+05:30"]),
     "ship_by": st.sampled_from(["", "2026-12-02T12:00:00Z", "12/24/2026"]),
@@ -162,7 +182,9 @@ GOOD_CELLS: dict[str, st.SearchStrategy[str]] = {
 }
 # Anything a person might type into any cell, short: the per-row path is the judge of what it means.
 NOISE = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\x00\r\n\"", max_codepoint=0x2FF),
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=["Cs"], exclude_characters='\x00\r\n"', max_codepoint=0x2FF
+    ),
     max_size=12,
 )
 
@@ -254,5 +276,23 @@ def test_a_file_larger_than_a_chunk_matches(session: Session) -> None:
     data = "\n".join(lines).encode()
     # Chunks of 500: the same ids and natural keys come back in later chunks, as updates.
     slow, _ = pair.both("page_traffic", data, "traffic.csv", chunk_rows=500)
-    assert slow.rejected > 0 and slow.updated + slow.inserted + slow.unchanged > 0
+    assert slow.rejected > 0
+    assert slow.updated + slow.inserted + slow.unchanged > 0
     pair.same_rows()
+
+
+def test_the_sqlite_storage_shortcuts_store_what_the_column_types_store() -> None:
+    dialect = sqlite.dialect()
+    stamps: list[Any] = [
+        datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), datetime(1900, 1, 1, tzinfo=UTC), None,
+        datetime(2026, 6, 1, 12, 0, tzinfo=ZoneInfo("Europe/Berlin")),
+        datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC),
+    ]  # fmt: skip
+    to_text = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert to_text is not None
+    assert sqlite_utc_texts(stamps, to_text) == [to_text(v) for v in stamps]
+    assert sqlite_utc_texts(stamps, to_text)[0] == "2026-01-02 03:04:05.000006"
+    amounts: list[Any] = [Decimal("0.00"), Decimal("-12.35"), Decimal("999999999999.99"), None, 7]
+    to_number = Money().dialect_impl(dialect).bind_processor(dialect)
+    assert to_number is not None
+    assert sqlite_money(amounts, to_number) == [to_number(v) for v in amounts]

@@ -84,7 +84,7 @@ class DecimalRule:
         return Decimal(10) ** (self.digits - self.places)
 
     def exact(self, value: Decimal, quantum: Decimal, limit: Decimal) -> Decimal | None:
-        """The common case, kept short: a finite Decimal the column holds, rounded; None if it needs a look."""
+        """The common case, kept short: a finite Decimal the column holds, rounded; else None."""
         if value.is_finite() and value.adjusted() < self.digits - self.places:
             rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
             if (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, tuple_, update
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from hotdash.db.dialects import copy_rows
-from hotdash.db.types import UTCDateTime
+from hotdash.db.types import Money, UTCDateTime
 from hotdash.store.ingest.resolve import select_in
 from hotdash.store.ingest.results import FieldError, Outcome
 from hotdash.store.ingest.specs import SPECS, EntitySpec
@@ -41,6 +42,15 @@ class Touched:
         """Return every customer whose lifetime figures may have changed."""
         rows = select_in(session, [Order.customer_id], Order.id, self.refund_order_ids)
         return self.customer_ids | {row[0] for row in rows if row[0] is not None}
+
+    def note_new(self, entity: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """`note` for rows being inserted, a column at a time."""
+        if entity == "orders":
+            self.moments.extend(m for m in (row.get("placed_at") for row in rows) if m is not None)
+            self.customer_ids.update(c for c in (row.get("customer_id") for row in rows) if c is not None)
+        elif entity in ("order_lines", "refunds"):
+            ids = self.line_order_ids if entity == "order_lines" else self.refund_order_ids
+            ids.update(o for o in (row.get("order_id") for row in rows) if o is not None)
 
     def note(self, entity: str, values: Mapping[str, Any], before: Mapping[str, Any] | None) -> None:
         for state in (values, before) if before is not None else (values,):
@@ -83,9 +93,16 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
             columns.append(values)
         elif dialect.name == "sqlite" and isinstance(table.c[name].type, UTCDateTime):
             columns.append(sqlite_utc_texts(values, processor))
+        elif dialect.name == "sqlite" and isinstance(table.c[name].type, Money):
+            columns.append(sqlite_money(values, processor))
         else:
             columns.append([processor(v) for v in values])
     copy_rows(connection, table, names, zip(*columns, strict=True))
+
+
+def sqlite_money(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
+    """What Money's processor makes of each Decimal on SQLite (a float rounded to cents), in one pass."""
+    return [round(float(v), 2) if type(v) is Decimal else None if v is None else processor(v) for v in values]
 
 
 def sqlite_utc_texts(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
@@ -93,11 +110,13 @@ def sqlite_utc_texts(values: list[Any], processor: Callable[[Any], Any]) -> list
 
     Validated timestamps are already in UTC; their stored text is SQLAlchemy's SQLite layout
     ("YYYY-MM-DD HH:MM:SS.ffffff"), which is what isoformat writes with these arguments. Anything else (null,
-    another zone, a naive value to refuse) goes through the processor itself.
+    another zone, a naive value to refuse) goes through the processor itself; null stays null.
     """
     return [
         v.replace(tzinfo=None).isoformat(" ", "microseconds")
         if type(v) is datetime and v.tzinfo is UTC
+        else None
+        if v is None
         else processor(v)
         for v in values
     ]
@@ -168,7 +187,6 @@ def write_round(
             if spec.scoped_to_store:
                 new["store_id"] = store_id
             inserts.append(new)
-            touched.note(entity, new, None)
             verdicts.append(("inserted", []))
             continue
         stored = row._mapping
@@ -197,6 +215,7 @@ def write_round(
         touched.note(entity, {**stored, **changed}, dict(stored))
         verdicts.append(("updated", []))
     if inserts:
+        touched.note_new(entity, inserts)
         insert_rows(session, table, inserts)
     for columns, params in updates.items():
         statement = (

@@ -64,6 +64,7 @@ class _Marker:
 
 BAD = _Marker("BAD")  # the row must take the per-row path (which will say why, or accept it after all)
 ABSENT = _Marker("ABSENT")  # the row leaves the field out: keep what is stored, defaults on insert
+_MISS = _Marker("MISS")
 
 Convert = Callable[[Any], Any]
 
@@ -169,6 +170,8 @@ def _time(value: Any) -> Any:
 def _decimal(rule: DecimalRule) -> Convert:
     quantum, limit = rule.quantum, rule.limit
 
+    exact = rule.exact
+
     def check(value: Any) -> Any:
         if type(value) is str:
             try:
@@ -177,8 +180,8 @@ def _decimal(rule: DecimalRule) -> Convert:
                 return BAD
         elif type(value) is not Decimal:
             return BAD
-        exact = rule.exact(value, quantum, limit)
-        return BAD if exact is None else exact
+        rounded = exact(value, quantum, limit)
+        return BAD if rounded is None else rounded
 
     return check
 
@@ -212,7 +215,7 @@ def _boolean(value: Any) -> Any:
         return BAD
 
 
-def _converter(entity: str, name: str, tz: ZoneInfo) -> Convert:
+def _converter(entity: str, name: str, tz: ZoneInfo) -> Callable[[list[Any]], list[Any]]:
     rule = field_rule(entity, name)
     if rule.kind == "timestamp":
         typed = _timestamp(tz)
@@ -233,14 +236,43 @@ def _converter(entity: str, name: str, tz: ZoneInfo) -> Convert:
     # record without its external id is the per-row path's to reject.
     empty: Any = None if rule.nullable else (BAD if name == "external_id" else ABSENT)
 
-    def convert(value: Any) -> Any:
-        if value is ABSENT:
-            return ABSENT
-        if value is None or (type(value) is str and not value.strip()):
-            return empty
-        return typed(value)
+    def column(values: list[Any]) -> list[Any]:
+        # One comprehension per column, the typed check called only for values that are there.
+        return [
+            typed(value)
+            if type(value) is str and value and not value.isspace()
+            else ABSENT
+            if value is ABSENT
+            else empty
+            if value is None or type(value) is str
+            else typed(value)
+            for value in values
+        ]
 
-    return convert
+    if rule.kind == "timestamp":
+        return column  # nearly every timestamp is different: remembering them would only cost
+
+    def remembered(values: list[Any]) -> list[Any]:
+        # Statuses, currencies, channels, round amounts repeat down a column: each distinct text is read
+        # once per chunk. The checks are pure functions of the text, so the answer is the same.
+        memo: dict[str, Any] = {}
+        out: list[Any] = []
+        append = out.append
+        for value in values:
+            if type(value) is str:
+                hit = memo.get(value, _MISS)
+                if hit is _MISS:
+                    hit = memo[value] = typed(value) if value and not value.isspace() else empty
+                append(hit)
+            elif value is ABSENT:
+                append(ABSENT)
+            elif value is None:
+                append(empty)
+            else:
+                append(typed(value))
+        return out
+
+    return remembered
 
 
 class ColumnarConverter:
@@ -254,9 +286,7 @@ class ColumnarConverter:
         self.converters = {name: _converter(entity, name, tz) for name in self.fields}
         assert SPECS[entity].name == entity
 
-    def convert(
-        self, rows: Sequence[dict[str, Any]]
-    ) -> tuple[list[dict[str, Any] | None], list[str | None]]:
+    def convert(self, rows: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any] | None], list[str | None]]:
         """Return each row's validated record values, or None where the row needs the per-row path.
 
         The second list is each row's external id (as sent), for the outcome of the record.
@@ -268,8 +298,7 @@ class ColumnarConverter:
         for name in self.fields:
             if name not in sent:
                 continue  # no row has it: nothing to convert
-            convert = self.converters[name]
-            column = [convert(row.get(name, ABSENT)) for row in rows]
+            column = self.converters[name]([row.get(name, ABSENT) for row in rows])
             columns.append((name, column))
             for index in _indexes(column, BAD):
                 fit[index] = False

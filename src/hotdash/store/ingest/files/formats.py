@@ -147,7 +147,7 @@ def read_csv(text: IO[str]) -> tuple[list[str], str, Iterator[RawRow]]:
                 continue
             number = header_lines + previous + 1
             previous = reader.line_num
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():  # blank: no cell holds anything but spaces
                 continue
             if len(cells) > len(header):
                 yield RawRow(

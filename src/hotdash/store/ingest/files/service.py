@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotdash.store.ingest.files.columnar import FAST_ENTITIES, ColumnarConverter
 from hotdash.store.ingest.files.formats import (
     ERROR_COLUMN,
     FileFormat,
@@ -34,7 +35,6 @@ from hotdash.store.ingest.files.formats import (
     read_json,
     read_ndjson,
 )
-from hotdash.store.ingest.files.columnar import FAST_ENTITIES, ColumnarConverter
 from hotdash.store.ingest.files.parse import converters
 from hotdash.store.ingest.files.rejects import MAX_STORED_CHARS, RejectsWriter, describe
 from hotdash.store.ingest.records import RECORDS, describe_type
@@ -43,7 +43,7 @@ from hotdash.store.ingest.upsert import upsert_batch, upsert_validated, validate
 from hotdash.store.models import ImportRun, Store
 
 CHUNK_ROWS = 5_000
-# Per-chunk work (reference and existing-row queries, rollups) is paid once per chunk; larger chunks spread it.
+# Per-chunk work (reference and existing-row lookups, rollups) is paid once a chunk; larger ones spread it.
 COLUMNAR_CHUNK_ROWS = 20_000
 FIRST_REJECTS = 20
 DEFAULT_SOURCE = "file"
