@@ -240,14 +240,19 @@ def test_delay_spans_follow_ingested_orders_and_parcels_as_a_rebuild_would(
     after_first, _ = delay_rows(session, store_id)
     assert [row[1].astimezone(UTC) for row in after_first if row[3] is None] == [at(3, 12)]
 
-    # Then a parcel for O1 ships on the 4th, promised for the 5th, and is delivered on the 7th.
+    # Then O1 ships on the 4th, promised for the 5th, and is marked delivered; its parcel (delivered on the
+    # 7th, late) arrives in a batch of its own, as a fulfillment webhook would bring it.
     o1 = shop["orders"][0]
     o1.update(fulfillment_status="delivered", fulfilled_at=at(4), deliver_by=at(5), updated_at=at(7))
+    load(session, store_id, {"orders": [o1]})
     parcel = {"external_id": "F1", "order_external_id": "O1", "status": "delivered", "shipped_at": at(4),
               "delivered_at": at(7), "updated_at": at(7)}  # fmt: skip
-    load(session, store_id, {"orders": [o1], "shipments": [parcel]})
+    load(session, store_id, {"shipments": [parcel]})
     ingested = delay_rows(session, store_id)
 
     refresh_delay_rollups(session.connection(), store_id=store_id, since=None)
     assert ingested == delay_rows(session, store_id)
-    assert all(row[3] is not None for row in ingested[0])  # nothing is late any more
+    # Late in transit from the 5th until the parcel was delivered on the 7th.
+    assert [(row[1].astimezone(UTC), row[3].astimezone(UTC)) for row in ingested[0] if row[2] >= at(4)] == [
+        (at(5), at(7))
+    ]

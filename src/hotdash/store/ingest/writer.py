@@ -48,8 +48,12 @@ class Touched:
         if entity == "orders":
             self.moments.extend(m for m in (row.get("placed_at") for row in rows) if m is not None)
             self.customer_ids.update(c for c in (row.get("customer_id") for row in rows) if c is not None)
-        elif entity in ("order_lines", "refunds"):
-            ids = self.line_order_ids if entity == "order_lines" else self.refund_order_ids
+        elif entity in ("order_lines", "refunds", "shipments"):
+            ids = {
+                "order_lines": self.line_order_ids,
+                "refunds": self.refund_order_ids,
+                "shipments": self.shipment_order_ids,
+            }[entity]
             ids.update(o for o in (row.get("order_id") for row in rows) if o is not None)
 
     def note(self, entity: str, values: Mapping[str, Any], before: Mapping[str, Any] | None) -> None:
