@@ -98,10 +98,9 @@ def today(
         # The data page says how to load data; a dashboard of six empty tiles would not.
         return RedirectResponse(request.url_for("overview").path, status_code=303)
     board = _board(request, session, view)
+    context = {"view": view, "board": board, "cards": _cards(board, session), "active": "today"}
     return _render(
-        request,
-        "today.html",
-        {"view": view, "board": board, "cards": _cards(board, session), "active": "today"},
+        request, "today.html", context | {"detection_counts": open_counts_by_tile(session=session)}
     )
 
 
@@ -111,8 +110,10 @@ def priorities_partial(
 ) -> HTMLResponse:
     """Return the priorities block alone; the Today page swaps it in every minute."""
     view = read_view(session=session, store=store, window=window)
+    board = _board(request, session, view)
+    counts = open_counts_by_tile(session=session)
     return _render(
-        request, "partials/priorities.html", {"view": view, "board": _board(request, session, view)}
+        request, "partials/priorities.html", {"view": view, "board": board, "detection_counts": counts}
     )
 
 
