@@ -246,6 +246,9 @@ def test_the_builder_checks_previews_and_saves_through_the_service(shop: Shop) -
     matching = re.search(r'data-matching-now="(\d+)"', preview.text)
     assert matching is not None
     assert matching.group(1) == "1"
+    now_list = re.search(r'data-samples="now">(.*?)</ul>', preview.text, re.S)
+    assert now_list is not None
+    assert re.findall(r'href="/records/orders/(\d+)"', now_list.group(1)) == [str(shop.order_ids[2])]
     with unit_of_work(session_factory(shop.engine)) as session:
         assert session.scalar(select(Rule).where(Rule.key == "t.first_big")) is None  # nothing saved yet
 

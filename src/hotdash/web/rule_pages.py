@@ -13,17 +13,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy import select
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from hotdash.auth.deps import CurrentUser, now, require_role
 from hotdash.auth.models import Role, User
+from hotdash.clock import FrozenClock
 from hotdash.db.session import DbSession
 from hotdash.detection import backtest, service
+from hotdash.detection.evaluator import Evaluator
 from hotdash.detection.expression import ENTITIES, fields_of
+from hotdash.detection.lifecycle import Match
 from hotdash.detection.models import Rule
 from hotdash.detection.schemas import RuleSpec, definition_of
 from hotdash.detection.tilemap import tile_of
+from hotdash.store.models import Store
 from hotdash.tiles.registry import TILES
 from hotdash.web.detection_pages import store_zones
 from hotdash.web.errors import PageError
@@ -34,6 +39,7 @@ Manager = Annotated[
     User, Depends(require_role(Role.manager, "Managers and admins change rules; ask one of them."))
 ]
 PREVIEW_DAYS = (1, 7, 30)
+SAMPLES = 5
 
 
 @dataclass
@@ -50,6 +56,7 @@ class Draft:
     days: int = 7
     problems: list[service.Problem] = field(default_factory=list)
     preview: backtest.Backtest | None = None
+    matching: list[Match] = field(default_factory=list)  # a few of the records it matches now
 
     def spec(self, base: dict[str, Any] | None = None) -> RuleSpec:
         data = dict(base or {}) | {
@@ -160,9 +167,16 @@ def _check_and_preview(
     if draft.problems:
         return None
     if action == "preview":
-        draft.preview = backtest.backtest(
-            session=session, rule=backtest.transient_rule(spec), now=now(request), days=draft.days
-        )
+        rule = backtest.transient_rule(spec)
+        moment = now(request)
+        draft.preview = backtest.backtest(session=session, rule=rule, now=moment, days=draft.days)
+        # The backtest samples new firings only; what matches already is worth seeing too.
+        evaluator = Evaluator(FrozenClock(moment))
+        for store in session.scalars(select(Store).order_by(Store.id)):
+            found = evaluator.matches(session=session, rule=rule, store=store)
+            draft.matching += list(found.values())[: SAMPLES - len(draft.matching)]
+            if len(draft.matching) >= SAMPLES:
+                break
     return spec
 
 
