@@ -37,7 +37,7 @@ from hotdash.store.sources import api as sources_api
 from hotdash.store.sources import pages as sources_pages
 from hotdash.tiles import api as tiles_api
 from hotdash.tiles import thresholds_api
-from hotdash.web import dashboard, docs, imports, pages, records
+from hotdash.web import dashboard, detection_pages, docs, imports, pages, records, rule_pages
 from hotdash.web.deps import require_current_schema
 from hotdash.web.errors import ErrorResponse, install_error_handlers
 from hotdash.web.templating import STATIC_DIR, make_templates
@@ -173,6 +173,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(detection_api.detections_router, dependencies=signed_in)
     app.include_router(ingest_api.router, dependencies=signed_in)
     app.include_router(imports.router, dependencies=signed_in)
+    app.include_router(detection_pages.router, dependencies=signed_in)
+    app.include_router(rule_pages.router, dependencies=signed_in)
     return app
 
 

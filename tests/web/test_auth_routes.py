@@ -76,6 +76,16 @@ def test_the_app_has_the_routes_this_test_expects_to_check(app: FastAPI) -> None
     } <= checked
     assert {"/imports", "/imports/{run_id}/rejects", "/api/v1/imports", "/api/v1/imports/{entity}"} <= checked
     assert {"/api/v1/imports/{run_id}/rejects", "/api/v1/ingest/{entity}"} <= checked
+    assert {
+        "/detections",
+        "/detections/{detection_id}",
+        "/detections/{detection_id}/{action}",
+        "/rules",
+        "/rules/new",
+        "/rules/{key}",
+        "/rules/{key}/edit",
+        "/rules/{key}/enabled",
+    } <= checked
 
 
 def unprotected(app: FastAPI, credentials: str = "none") -> list[str]:
@@ -220,3 +230,29 @@ def test_import_and_ingest_routes_refuse_viewers(app: FastAPI, client_as: Client
     for method, path in operator_paths:
         response = client.request(method, concrete(path), headers={"X-CSRF-Token": csrf.group(1)})
         assert response.status_code == 403, f"{method} {path}"
+
+
+def test_rule_pages_need_a_manager_and_detection_forms_an_operator(app: FastAPI, client_as: ClientAs) -> None:
+    routes = protected_requests(app)
+    page_changes = [
+        (method, path)
+        for method, path in routes
+        if path.startswith("/rules/") and (method == "POST" or path in ("/rules/new", "/rules/{key}/edit"))
+    ]
+    page_actions = [(m, p) for m, p in routes if p.startswith("/detections/") and m == "POST"]
+    assert len(page_changes) == 5
+    assert len(page_actions) == 1
+    for role, refused in ((Role.viewer, page_changes + page_actions), (Role.operator, page_changes)):
+        client = client_as(role)
+        csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/rules").text)
+        assert csrf is not None
+        for method, path in refused:
+            response = client.request(method, concrete(path), headers={"X-CSRF-Token": csrf.group(1)})
+            assert response.status_code == 403, f"{role} {method} {path}: {response.status_code}"
+    operator = client_as(Role.operator)
+    csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', operator.get("/rules").text)
+    assert csrf is not None
+    # Let through: there is no detection 1, which is the next thing said.
+    for method, path in page_actions:
+        response = operator.request(method, concrete(path), headers={"X-CSRF-Token": csrf.group(1)})
+        assert response.status_code == 404, f"operator {method} {path}: {response.status_code}"

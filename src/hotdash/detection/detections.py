@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from hotdash.auth.models import User
 from hotdash.detection.models import Detection, DetectionNote, Rule, Status
 from hotdash.detection.schemas import DetectionOut, NoteOut
+from hotdash.detection.tilemap import tile_column
 
 
 class UnknownDetection(LookupError):
@@ -51,7 +52,7 @@ def list_detections(*, session: Session, where: DetectionFilter) -> tuple[list[D
     if where.entity:
         query = query.where(Detection.entity == where.entity)
     if where.tile:
-        query = query.where(Rule.tile == where.tile)
+        query = query.where(tile_column() == where.tile)
     if where.record_id is not None:
         query = query.where(Detection.record_id == where.record_id)
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotdash.detection.models import Detection, Rule, RuleEvaluation, Severity
+from hotdash.detection.tilemap import tile_of
 
 KindName = Literal["record", "time", "metric", "pattern"]
 SeverityName = Literal["info", "warning", "critical"]
@@ -214,7 +215,7 @@ class DetectionOut(BaseModel):
             fingerprint=detection.fingerprint,
             rule_key=rule.key,
             rule_name=rule.name,
-            tile=rule.tile,
+            tile=tile_of(tile=rule.tile, entity=rule.entity),
             store_id=detection.store_id,
             entity=detection.entity,
             record_id=detection.record_id,

@@ -286,3 +286,14 @@ def evaluations(*, session: Session, rule: Rule, limit: int = 20) -> list[RuleEv
             .limit(limit)
         )
     )
+
+
+def latest_evaluations(*, session: Session) -> dict[int, RuleEvaluation]:
+    """Return rule id -> its most recent evaluation (one query for the rules list)."""
+    newest = (
+        select(RuleEvaluation.rule_id, func.max(RuleEvaluation.id).label("id"))
+        .group_by(RuleEvaluation.rule_id)
+        .subquery()
+    )
+    rows = session.scalars(select(RuleEvaluation).join(newest, newest.c.id == RuleEvaluation.id))
+    return {e.rule_id: e for e in rows}

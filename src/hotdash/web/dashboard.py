@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from hotdash.db.session import DbSession
+from hotdash.detection.tilemap import open_counts_by_tile
 from hotdash.tiles.context import UnknownStoreError
 from hotdash.tiles.dashboard import Dashboard, TileFailure, compute_dashboard
 from hotdash.tiles.registry import TILES
@@ -40,6 +41,7 @@ class Card:
     title: str
     tile: TileResult | None = None
     failure: TileFailure | None = None
+    detections: int = 0  # open detections of the rules on this tile
 
 
 def _now(request: Request) -> datetime:
@@ -67,11 +69,13 @@ def _board(request: Request, session: DbSession, view: View, names: list[str] | 
         raise PageError(404, "Unknown store", str(missing)) from missing
 
 
-def _cards(board: Dashboard) -> list[Card]:
+def _cards(board: Dashboard, session: DbSession) -> list[Card]:
     results = {tile.name: tile for tile in board.tiles}
     failures = {failure.name: failure for failure in board.failures}
+    # The tiles package knows nothing of detection: the two meet here, in the web layer.
+    counts = open_counts_by_tile(session=session)
     return [
-        Card(name, spec.title, results.get(name), failures.get(name))
+        Card(name, spec.title, results.get(name), failures.get(name), counts.get(name, 0))
         for name, spec in TILES.items()
         if name in results or name in failures
     ]
@@ -94,8 +98,9 @@ def today(
         # The data page says how to load data; a dashboard of six empty tiles would not.
         return RedirectResponse(request.url_for("overview").path, status_code=303)
     board = _board(request, session, view)
+    context = {"view": view, "board": board, "cards": _cards(board, session), "active": "today"}
     return _render(
-        request, "today.html", {"view": view, "board": board, "cards": _cards(board), "active": "today"}
+        request, "today.html", context | {"detection_counts": open_counts_by_tile(session=session)}
     )
 
 
@@ -105,8 +110,10 @@ def priorities_partial(
 ) -> HTMLResponse:
     """Return the priorities block alone; the Today page swaps it in every minute."""
     view = read_view(session=session, store=store, window=window)
+    board = _board(request, session, view)
+    counts = open_counts_by_tile(session=session)
     return _render(
-        request, "partials/priorities.html", {"view": view, "board": _board(request, session, view)}
+        request, "partials/priorities.html", {"view": view, "board": board, "detection_counts": counts}
     )
 
 
@@ -118,7 +125,7 @@ def tile_partial(
     _known_tile(name)
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view, names=[name])
-    return _render(request, "partials/tile_card.html", {"view": view, "card": _cards(board)[0]})
+    return _render(request, "partials/tile_card.html", {"view": view, "card": _cards(board, session)[0]})
 
 
 @router.get("/tiles/{name}", response_class=HTMLResponse, name="tile_page")
@@ -129,7 +136,7 @@ def tile_page(
     _known_tile(name)
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view, names=[name])
-    card = _cards(board)[0]
+    card = _cards(board, session)[0]
     return _render(
         request,
         "tile.html",
@@ -151,7 +158,7 @@ def exception_page(
     _known_tile(name)
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view, names=[name])
-    card = _cards(board)[0]
+    card = _cards(board, session)[0]
     if card.tile is None:
         message = card.failure.message if card.failure else "unknown error"
         raise PageError(500, f"{card.title} could not be computed", message)
