@@ -6,8 +6,10 @@ own way; picking the source, opening the secret box, reporting and failing are t
 
 from __future__ import annotations
 
+import logging
+import traceback
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import typer
 from rich.console import Console
@@ -15,11 +17,13 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotdash.clock import Clock
 from hotdash.db.session import session_factory, unit_of_work
 from hotdash.settings import get_settings
 from hotdash.store.sources import crypto, service
 from hotdash.store.sources.cli import open_engine
 
+logger = logging.getLogger(__name__)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -41,6 +45,34 @@ class Upsert(Protocol):
 
 class SyncFailed(Exception):
     """The sync stopped; the message (secrets scrubbed) is also stored as the source's last error."""
+
+
+def fail_sync(
+    *,
+    factory: sessionmaker[Session],
+    config: service.SourceConfig,
+    clock: Clock,
+    exc: BaseException,
+    expected: tuple[type[BaseException], ...] = (),
+    interrupted: str = "The sync was interrupted; run it again to resume after the last committed page.",
+) -> NoReturn:
+    """Record why a sync stopped as its source's last error, secrets scrubbed, and raise SyncFailed with it.
+
+    `expected` are the connector's own errors, whose messages are already meant for the operator.
+    """
+    if isinstance(exc, (SyncFailed, *expected)):
+        message = str(exc)
+    elif isinstance(exc, KeyboardInterrupt):
+        message = interrupted
+    else:
+        message = f"The sync stopped on an unexpected {type(exc).__name__}: {exc}"
+        # The traceback helps whoever fixes the bug; it goes through the same scrubbing as the message.
+        logger.error("%s", config.scrub("".join(traceback.format_exception(exc))))
+    with unit_of_work(factory) as session:
+        stored = service.record_sync_failed(
+            session=session, key=config.key, now=clock.now(), error=message, secrets=config.secrets.values()
+        )
+    raise SyncFailed(stored) from None
 
 
 class Report(Protocol):

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 from sqlalchemy import select
@@ -26,7 +26,7 @@ from hotdash.db.session import unit_of_work
 from hotdash.store.connectors.agents import complete_agents
 from hotdash.store.connectors.chatwoot.mapper import map_conversations_page
 from hotdash.store.connectors.chatwoot.webhooks import keep_earliest_first_response
-from hotdash.store.connectors.syncing import OnPage, SyncFailed, Upsert
+from hotdash.store.connectors.syncing import OnPage, SyncFailed, Upsert, fail_sync
 from hotdash.store.models.support import Ticket
 from hotdash.store.sources import service
 from hotdash.store.sources.crypto import SecretBox
@@ -183,19 +183,11 @@ class ChatwootSync:
         if newest is not None and (self.report.last_record_at is None or newest > self.report.last_record_at):
             self.report.last_record_at = newest
 
-    def _fail(self, config: service.SourceConfig, exc: BaseException) -> None:
-        if isinstance(exc, SyncFailed):
-            message = str(exc)
-        elif isinstance(exc, KeyboardInterrupt):
-            message = "The sync was interrupted; run it again (pages already read are kept)."
-        else:
-            message = f"The sync stopped on an unexpected {type(exc).__name__}: {exc}"
-        with unit_of_work(self.factory) as session:
-            stored = service.record_sync_failed(
-                session=session,
-                key=self.key,
-                now=self.clock.now(),
-                error=message,
-                secrets=config.secrets.values(),
-            )
-        raise SyncFailed(stored) from None
+    def _fail(self, config: service.SourceConfig, exc: BaseException) -> NoReturn:
+        fail_sync(
+            factory=self.factory,
+            config=config,
+            clock=self.clock,
+            exc=exc,
+            interrupted="The sync was interrupted; run it again (pages already read are kept).",
+        )

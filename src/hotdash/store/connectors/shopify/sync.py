@@ -18,12 +18,11 @@ import json
 import logging
 import re
 import time
-import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,7 +40,7 @@ from hotdash.store.connectors.shopify.client import (
 )
 from hotdash.store.connectors.shopify.payloads import map_response
 from hotdash.store.connectors.shopify.values import PayloadError
-from hotdash.store.connectors.syncing import OnPage, SyncFailed
+from hotdash.store.connectors.syncing import OnPage, SyncFailed, fail_sync
 from hotdash.store.models import Store
 from hotdash.store.sources import service
 from hotdash.store.sources.crypto import SecretBox, SecretKeyError
@@ -435,21 +434,12 @@ class ShopifySync:
         if self.on_page is not None:
             self.on_page(resource.name, len(page.records))
 
-    def _fail(self, config: service.SourceConfig, exc: BaseException) -> None:
-        if isinstance(exc, ShopifyError | SyncFailed):
-            message = str(exc)
-        elif isinstance(exc, KeyboardInterrupt):
-            message = "The sync was interrupted; run it again to resume from the last committed page."
-        else:
-            message = f"The sync stopped on an unexpected {type(exc).__name__}: {exc}"
-            # The traceback helps whoever fixes the bug; it goes through the same scrubbing as the message.
-            logger.error("%s", config.scrub("".join(traceback.format_exception(exc))))
-        with unit_of_work(self.factory) as session:
-            stored = service.record_sync_failed(
-                session=session,
-                key=self.key,
-                now=self.clock.now(),
-                error=message,
-                secrets=config.secrets.values(),
-            )
-        raise SyncFailed(stored) from None
+    def _fail(self, config: service.SourceConfig, exc: BaseException) -> NoReturn:
+        fail_sync(
+            factory=self.factory,
+            config=config,
+            clock=self.clock,
+            exc=exc,
+            expected=(ShopifyError,),
+            interrupted="The sync was interrupted; run it again to resume from the last committed page.",
+        )

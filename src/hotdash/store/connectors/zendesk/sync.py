@@ -14,14 +14,14 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotdash.clock import Clock
 from hotdash.db.session import unit_of_work
 from hotdash.store.connectors.agents import complete_agents
-from hotdash.store.connectors.syncing import OnPage, SyncFailed, Upsert
+from hotdash.store.connectors.syncing import OnPage, SyncFailed, Upsert, fail_sync
 from hotdash.store.connectors.zendesk.client import Sleep, ZendeskClient, ZendeskError
 from hotdash.store.connectors.zendesk.mapper import ZendeskOptions, map_tickets_page
 from hotdash.store.sources import service
@@ -156,22 +156,8 @@ class ZendeskSync:
             self.report.last_record_at = newest
         return str(after) if after else None
 
-    def _fail(self, config: service.SourceConfig, exc: BaseException) -> None:
-        if isinstance(exc, ZendeskError | SyncFailed):
-            message = str(exc)
-        elif isinstance(exc, KeyboardInterrupt):
-            message = "The sync was interrupted; run it again to resume after the last committed page."
-        else:
-            message = f"The sync stopped on an unexpected {type(exc).__name__}: {exc}"
-        with unit_of_work(self.factory) as session:
-            stored = service.record_sync_failed(
-                session=session,
-                key=self.key,
-                now=self.clock.now(),
-                error=message,
-                secrets=config.secrets.values(),
-            )
-        raise SyncFailed(stored) from None
+    def _fail(self, config: service.SourceConfig, exc: BaseException) -> NoReturn:
+        fail_sync(factory=self.factory, config=config, clock=self.clock, exc=exc, expected=(ZendeskError,))
 
 
 def _start_time(settings: Mapping[str, str]) -> int:
