@@ -292,11 +292,12 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "key": "team.below_target",
         "name": "Team member below 80% of a target",
         "description": "Guide: any metric <80% of target -> 1-on-1 coaching "
-        "(quality, CSAT, tickets per day; 7 days).",
+        "(quality, CSAT, tickets per day; 7 days). Like the Team tile (team.min_tickets), a support operator "
+        "is judged only with 10 tickets or more in those 7 days.",
         "tile": "team",
         "kind": "time",
         "entity": "team_members",
-        "expression": "is_active AND "
+        "expression": "is_active AND role = 'support' AND tickets_per_day_7d * 7 >= 10 AND "
         "(quality_vs_target < 0.8 OR csat_vs_target < 0.8 OR tickets_vs_target < 0.8)",
         "severity": "warning",
     },
