@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import Phase, given, settings
@@ -38,13 +38,22 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "docs" / "examples"
 
 def run(
     session: Session, store_id: int, source: str, entity: str, data: bytes, name: str, *, columnar: bool,
-    chunk_rows: int | None = None,
+    chunk_rows: int | None = None, folder: Path | None = None,
 ) -> ImportSummary:  # fmt: skip
-    summary = FileImport(
-        session=session, entity=entity, binary=io.BytesIO(data), filename=name, now=NOW,
-        store_id=store_id, source=source, columnar=None if columnar else False, chunk_rows=chunk_rows,
-    ).run(lambda _summary, _rows: session.commit())  # fmt: skip
+    """Import `data`; with a folder, from a file there, prepared by the worker process."""
+    binary: IO[bytes] = io.BytesIO(data)
+    if folder is not None:
+        path = folder / f"{uuid.uuid4().hex[:8]}-{name}"
+        path.write_bytes(data)
+        binary = path.open("rb")
+    with binary:
+        summary = FileImport(
+            session=session, entity=entity, binary=binary, filename=name, now=NOW, store_id=store_id,
+            source=source, columnar=None if columnar else False, chunk_rows=chunk_rows,
+            parallel=folder is not None,
+        ).run(lambda _summary, _rows: session.commit())  # fmt: skip
     session.commit()
+    assert summary.parallel == (folder is not None and summary.columnar)
     return summary
 
 
@@ -107,8 +116,10 @@ def run_record(session: Session, run_id: int, source: str) -> tuple[Any, ...]:
 class Pair:
     """Two stores, one per path, fed the same files in the same order."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, worker_folder: Path | None = None) -> None:
+        """With `worker_folder`, the columnar side reads files from there through the worker process."""
         self.session = session
+        self.folder = worker_folder
         tag = uuid.uuid4().hex[:8]
         self.slow = (add_store(session, external_id=f"slow-{tag}"), f"slow-{tag}")
         self.fast = (add_store(session, external_id=f"fast-{tag}"), f"fast-{tag}")
@@ -118,7 +129,16 @@ class Pair:
         self, entity: str, data: bytes, name: str, chunk_rows: int | None = None
     ) -> tuple[ImportSummary, ImportSummary]:
         slow = run(self.session, *self.slow, entity, data, name, columnar=False, chunk_rows=chunk_rows)
-        fast = run(self.session, *self.fast, entity, data, name, columnar=True, chunk_rows=chunk_rows)
+        fast = run(
+            self.session,
+            *self.fast,
+            entity,
+            data,
+            name,
+            columnar=True,
+            chunk_rows=chunk_rows,
+            folder=self.folder,
+        )
         assert not slow.columnar
         assert fast.columnar == (entity in FAST_ENTITIES and not name.endswith(".json"))
         assert outcome(fast, self.fast[1]) == outcome(slow, self.slow[1]), entity

@@ -92,7 +92,7 @@ def import_file(
             def chunk_done(_summary: ImportSummary, _rows: int) -> None:
                 # One commit per chunk: a crash keeps what was imported, and re-running skips it as unchanged.
                 session.commit()
-                progress.update(task, completed=binary.tell())
+                progress.update(task, completed=job.bytes_read)
 
             try:
                 job = FileImport(

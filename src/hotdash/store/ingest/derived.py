@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
+from hotdash.db.dialects import in_values
 from hotdash.store.delays import refresh_delay_rollups
 from hotdash.store.ingest.resolve import chunks
 from hotdash.store.models import Customer, Order, Refund, Store
@@ -40,10 +41,11 @@ def refresh_customer_figures(*, session: Session, customer_ids: Iterable[int]) -
         .scalar_subquery()
     )
     first = select(func.min(Order.placed_at)).where(live).scalar_subquery()
-    for part in chunks(ids):
+    dialect = session.get_bind().dialect.name
+    for part in chunks(ids, 50_000):
         session.execute(
             update(Customer)
-            .where(Customer.id.in_(part))
+            .where(in_values(dialect, Customer.id, part))
             .values(first_order_at=first, orders_count=count, total_spent=spent - refunded)
             .execution_options(synchronize_session=False)
         )
@@ -51,7 +53,8 @@ def refresh_customer_figures(*, session: Session, customer_ids: Iterable[int]) -
 
 def spans(moments: Iterable[datetime]) -> list[tuple[datetime, datetime]]:
     """Cover the given instants with at most MAX_SPANS closed intervals, splitting at the widest gaps."""
-    ordered = sorted({moment.astimezone(UTC) for moment in moments})
+    # Aware datetimes compare and hash by instant whatever their zone: only the ends need moving to UTC.
+    ordered = sorted(set(moments))
     if not ordered:
         return []
     gaps = sorted(
@@ -66,7 +69,7 @@ def spans(moments: Iterable[datetime]) -> list[tuple[datetime, datetime]]:
         result.append((ordered[start], ordered[cut]))
         start = cut + 1
     result.append((ordered[start], ordered[-1]))
-    return result
+    return [(since.astimezone(UTC), until.astimezone(UTC)) for since, until in result]
 
 
 def refresh_touched_rollups(*, session: Session, store_id: int, moments: Iterable[datetime]) -> None:

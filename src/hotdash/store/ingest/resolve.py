@@ -7,7 +7,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import Tuple
 
+from hotdash.db.dialects import in_values
 from hotdash.store.ingest.results import FieldError
 from hotdash.store.ingest.specs import SPECS
 from hotdash.store.models import Customer, Order
@@ -31,6 +33,13 @@ def select_in(
     distinct = sorted(set(values), key=repr)
     # Rows, typed loosely: callers unpack them by the columns they asked for.
     rows: list[Any] = []
+    if not distinct:
+        return rows
+    kinds = {type(value) for value in distinct}
+    if not isinstance(key, Tuple) and (kinds == {str} or kinds == {int}):
+        # One parameter for the whole list (see in_values): a large import looks up 20,000 keys at once.
+        dialect = session.get_bind().dialect.name
+        return list(session.execute(select(*columns).where(in_values(dialect, key, distinct), *where)).all())
     for part in chunks(distinct):
         rows.extend(session.execute(select(*columns).where(key.in_(part), *where)).all())
     return rows

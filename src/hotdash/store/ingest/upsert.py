@@ -70,7 +70,6 @@ __all__ = [
     "UnknownEntity",
     "UnknownStore",
     "upsert_batch",
-    "upsert_validated",
 ]
 
 
@@ -112,6 +111,18 @@ def _defaults(entity: str) -> dict[str, Any]:
         for name, info in RECORDS[entity].model_fields.items()
         if not info.is_required() and name not in SPECS[entity].extra_fields
     }
+
+
+@cache
+def insert_defaults(entity: str) -> dict[str, Any]:
+    """The value a new record gets for each field it leaves out, by table column (references renamed)."""
+    renamed = {ref.field: ref.column for ref in SPECS[entity].references}
+    return {renamed.get(name, name): value for name, value in _defaults(entity).items()}
+
+
+def required_columns(entity: str) -> frozenset[str]:
+    """The table columns a new record must fill (references by the id column they resolve into)."""
+    return _required_set(entity)
 
 
 @cache
@@ -292,38 +303,6 @@ def upsert_batch(
             )
             rejected[entity] = {r.external_id for r in outcomes if r.outcome == "rejected" and r.external_id}
             result.records.extend(outcomes)
-    refresh_derived(session=session, store_id=store_id, touched=touched)
-    publish_upserted(session=session, store_id=store_id, source=source, result=result)
-    return result
-
-
-def upsert_validated(
-    *,
-    session: Session,
-    store_id: int,
-    source: str,
-    entity: str,
-    records: list[dict[str, Any]],
-    errors: list[list[FieldError]],
-    external_ids: Sequence[str | None],
-) -> BatchResult:
-    """`upsert_batch` for one entity whose records were validated by the caller (see `apply_validated`)."""
-    check_store(session, store_id)
-    touched = Touched()
-    result = BatchResult()
-    result.records.extend(
-        apply_validated(
-            session=session,
-            store_id=store_id,
-            source=source,
-            entity=entity,
-            records=records,
-            errors=errors,
-            external_ids=external_ids,
-            touched=touched,
-            rejected={},
-        )
-    )
     refresh_derived(session=session, store_id=store_id, touched=touched)
     publish_upserted(session=session, store_id=store_id, source=source, result=result)
     return result

@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, tuple_, update
+from sqlalchemy import Dialect, Row, Table, bindparam, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from hotdash.db.dialects import copy_rows
 from hotdash.db.types import Money, UTCDateTime
+from hotdash.store.ingest.absent import ABSENT
 from hotdash.store.ingest.resolve import select_in
 from hotdash.store.ingest.results import FieldError, Outcome
 from hotdash.store.ingest.specs import SPECS, EntitySpec
@@ -43,18 +44,18 @@ class Touched:
         rows = select_in(session, [Order.customer_id], Order.id, self.refund_order_ids)
         return self.customer_ids | {row[0] for row in rows if row[0] is not None}
 
-    def note_new(self, entity: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        """`note` for rows being inserted, a column at a time."""
+    def note_new(self, entity: str, columns: Mapping[str, Sequence[Any]]) -> None:
+        """`note` for rows being inserted, given as columns (column name -> one value per row)."""
         if entity == "orders":
-            self.moments.extend(m for m in (row.get("placed_at") for row in rows) if m is not None)
-            self.customer_ids.update(c for c in (row.get("customer_id") for row in rows) if c is not None)
+            self.moments.extend(m for m in columns.get("placed_at", ()) if m is not None)
+            self.customer_ids.update(c for c in columns.get("customer_id", ()) if c is not None)
         elif entity in ("order_lines", "refunds", "shipments"):
             ids = {
                 "order_lines": self.line_order_ids,
                 "refunds": self.refund_order_ids,
                 "shipments": self.shipment_order_ids,
             }[entity]
-            ids.update(o for o in (row.get("order_id") for row in rows) if o is not None)
+            ids.update(o for o in columns.get("order_id", ()) if o is not None)
 
     def note(self, entity: str, values: Mapping[str, Any], before: Mapping[str, Any] | None) -> None:
         for state in (values, before) if before is not None else (values,):
@@ -72,44 +73,95 @@ class Touched:
 
 
 Verdict = tuple[Outcome, list[FieldError]]
+# The columns Touched.note_new reads.
+NOTED = ("placed_at", "customer_id", "order_id")
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Append rows that all have the same keys, as fast as the database takes them (see bulk.copy_rows).
+    """Append rows that all have the same keys (see insert_columns)."""
+    names = list(rows[0])
+    insert_columns(session, table, {name: [row[name] for row in rows] for name in names})
+
+
+def insert_columns(
+    session: Session,
+    table: Table,
+    given: Mapping[str, Sequence[Any]],
+    ready: Mapping[str, Sequence[Any]] | None = None,
+) -> None:
+    """Append rows given as columns of equal length, as fast as the database takes them (see copy_rows).
 
     Values go through each column type's own bind processor, so they are stored exactly as an ORM insert
-    would store them; column defaults the rows leave out are filled in the same way.
+    would store them; column defaults the rows leave out are filled in the same way. `ready` holds columns
+    already in that storage form (`stored_forms`), used instead of converting `given`'s again.
     """
     connection = session.connection()
     dialect = connection.dialect
-    names = list(rows[0])
+    count = len(next(iter(given.values())))
+    names = list(given)
     extra = {
         column.name: column.default.arg
         for column in table.c
-        if column.name not in rows[0] and isinstance(column.default, ScalarElementColumnDefault)
+        if column.name not in given and isinstance(column.default, ScalarElementColumnDefault)
     }
     names += list(extra)
     columns = []
     for name in names:
-        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        values = [row[name] for row in rows] if name not in extra else [extra[name]] * len(rows)
-        if processor is None:
-            columns.append(values)
-        elif dialect.name == "sqlite" and isinstance(table.c[name].type, UTCDateTime):
-            columns.append(sqlite_utc_texts(values, processor))
-        elif dialect.name == "sqlite" and isinstance(table.c[name].type, Money):
-            columns.append(sqlite_money(values, processor))
-        else:
-            columns.append([processor(v) for v in values])
+        values = given[name] if name not in extra else [extra[name]] * count
+        if ready and name in ready:
+            columns.append(ready[name])
+            continue
+        converted = _storage(dialect, table.c[name].type, values)
+        columns.append(values if converted is None else converted)
     copy_rows(connection, table, names, zip(*columns, strict=True))
 
 
-def sqlite_money(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
+@dataclass(frozen=True)
+class StoredForms:
+    """Columns already in one dialect's storage form: field -> one value per row (ABSENT kept as is)."""
+
+    dialect: str
+    columns: dict[str, list[Any]]
+
+
+def stored_forms(dialect: Dialect, table: Table, columns: Mapping[str, Sequence[Any]]) -> StoredForms:
+    """The storage form of each of `columns` that its type converts value by value (what insert_columns does).
+
+    The import worker computes these while the importer writes the previous chunk (see files.parallel).
+    """
+    out: dict[str, list[Any]] = {}
+    for name, values in columns.items():
+        if name not in table.c:
+            continue
+        present = [value for value in values if value is not ABSENT]
+        converted = _storage(dialect, table.c[name].type, present)
+        if converted is None:
+            continue
+        if len(present) < len(values):
+            forms = iter(converted)
+            converted = [ABSENT if value is ABSENT else next(forms) for value in values]
+        out[name] = converted
+    return StoredForms(dialect.name, out)
+
+
+def _storage(dialect: Dialect, kind: Any, values: Sequence[Any]) -> list[Any] | None:
+    """`values` as the column type's bind processor stores them; None if the type stores them as they are."""
+    processor = kind.dialect_impl(dialect).bind_processor(dialect)
+    if processor is None:
+        return None
+    if dialect.name == "sqlite" and isinstance(kind, UTCDateTime):
+        return sqlite_utc_texts(values, processor)
+    if dialect.name == "sqlite" and isinstance(kind, Money):
+        return sqlite_money(values, processor)
+    return [processor(v) for v in values]
+
+
+def sqlite_money(values: Sequence[Any], processor: Callable[[Any], Any]) -> list[Any]:
     """What Money's processor makes of each Decimal on SQLite (a float rounded to cents), in one pass."""
     return [round(float(v), 2) if type(v) is Decimal else None if v is None else processor(v) for v in values]
 
 
-def sqlite_utc_texts(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
+def sqlite_utc_texts(values: Sequence[Any], processor: Callable[[Any], Any]) -> list[Any]:
     """What UTCDateTime's processor makes of each value on SQLite, without its two calls per value.
 
     Validated timestamps are already in UTC; their stored text is SQLAlchemy's SQLite layout
@@ -219,7 +271,7 @@ def write_round(
         touched.note(entity, {**stored, **changed}, dict(stored))
         verdicts.append(("updated", []))
     if inserts:
-        touched.note_new(entity, inserts)
+        touched.note_new(entity, {name: [row.get(name) for row in inserts] for name in NOTED})
         insert_rows(session, table, inserts)
     for columns, params in updates.items():
         statement = (

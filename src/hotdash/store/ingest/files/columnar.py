@@ -13,7 +13,7 @@ The validated rows then enter the upsert core at the same point as the per-row p
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 from annotated_types import Ge, Le, MaxLen, MinLen
 
+from hotdash.store.ingest.absent import ABSENT, holds
+from hotdash.store.ingest.files.chunks import Chunk
 from hotdash.store.ingest.files.formats import ERROR_COLUMN
 from hotdash.store.ingest.files.parse import parse_bool, parse_decimal, parse_int
 from hotdash.store.ingest.records import (
@@ -63,7 +65,6 @@ class _Marker:
 
 
 BAD = _Marker("BAD")  # the row must take the per-row path (which will say why, or accept it after all)
-ABSENT = _Marker("ABSENT")  # the row leaves the field out: keep what is stored, defaults on insert
 _MISS = _Marker("MISS")
 
 Convert = Callable[[Any], Any]
@@ -276,7 +277,7 @@ def _converter(entity: str, name: str, tz: ZoneInfo) -> Callable[[list[Any]], li
 
 
 class ColumnarConverter:
-    """Converts chunks of rows (mappings of field to raw value) of one entity, column by column."""
+    """Converts chunks of rows of one entity, column by column."""
 
     def __init__(self, entity: str, tz: ZoneInfo) -> None:
         assert entity in FAST_ENTITIES, f"{entity} takes the per-row path"
@@ -286,31 +287,26 @@ class ColumnarConverter:
         self.converters = {name: _converter(entity, name, tz) for name in self.fields}
         assert SPECS[entity].name == entity
 
-    def convert(self, rows: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any] | None], list[str | None]]:
-        """Return each row's validated record values, or None where the row needs the per-row path.
+    def convert(self, chunk: Chunk) -> tuple[dict[str, list[Any]], list[bool]]:
+        """Return the chunk's values by field (ABSENT where a row leaves a field out) and which rows fit.
 
-        The second list is each row's external id (as sent), for the outcome of the record.
+        A row that does not fit (unreadable, an unknown field, a value to look at) holds BAD or raw values
+        in the columns: the caller reads it by the per-row path and writes that row's values back.
         """
-        count = len(rows)
-        sent: set[str] = set().union(*rows)
-        fit = [not (row.keys() - self.known) for row in rows] if sent - self.known else [True] * count
-        columns: list[tuple[str, list[Any]]] = []
+        fit = [True] * chunk.count
+        for index in [*chunk.problems, *chunk.unknown_keys(self.known)]:
+            fit[index] = False
+        sent = chunk.names
+        columns: dict[str, list[Any]] = {}
         for name in self.fields:
             if name not in sent:
                 continue  # no row has it: nothing to convert
-            column = self.converters[name]([row.get(name, ABSENT) for row in rows])
-            columns.append((name, column))
-            for index in _indexes(column, BAD):
-                fit[index] = False
-        records: list[dict[str, Any] | None] = [None] * count
-        names = [name for name, _ in columns]
-        for index, values in enumerate(zip(*(column for _, column in columns), strict=True)):
-            if fit[index]:
-                records[index] = {
-                    name: value for name, value in zip(names, values, strict=True) if value is not ABSENT
-                }
-        external = [row.get("external_id") for row in rows]
-        return records, [value if isinstance(value, str) else None for value in external]
+            column = self.converters[name](chunk.column(name))
+            columns[name] = column
+            if holds(column, BAD):
+                for index in _indexes(column, BAD):
+                    fit[index] = False
+        return columns, fit
 
 
 def _indexes(column: Iterable[Any], marker: Any) -> list[int]:

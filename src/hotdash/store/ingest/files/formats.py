@@ -4,7 +4,8 @@ Encodings, tried in this order: a byte-order mark says UTF-8 or UTF-16; else UTF
 UTF-8; else Windows-1252 (what Excel writes on Western Windows) if every byte is defined there; else Latin-1.
 The whole file is scanned for that, in 1 MB pieces, so a stray byte at row 900,000 cannot fail the import
 halfway.
-CSV and NDJSON are then read a row at a time, so memory stays flat; a JSON document is read whole.
+CSV and NDJSON are then read a chunk of rows at a time (see chunks), so memory stays flat; a JSON document is
+read whole.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any, Literal
+
+from hotdash.store.ingest.files.chunks import CsvRows, RawRow
 
 FileFormat = Literal["csv", "ndjson", "json"]
 FORMATS: tuple[FileFormat, ...] = ("csv", "ndjson", "json")
@@ -31,15 +33,6 @@ csv.field_size_limit(64 * 1024 * 1024)
 
 class FileProblem(ValueError):
     """The file as a whole cannot be imported (empty, binary, unreadable header): nothing was written."""
-
-
-@dataclass(frozen=True)
-class RawRow:
-    """One row as read: its number (file line for CSV and NDJSON, position for JSON) and its values."""
-
-    number: int
-    values: dict[str, Any]
-    problem: str | None = None
 
 
 def detect_encoding(binary: IO[bytes]) -> str:
@@ -114,7 +107,7 @@ def normal_column(name: str) -> str:
     return "_".join(name.strip().lower().split())
 
 
-def read_csv(text: IO[str]) -> tuple[list[str], str, Iterator[RawRow]]:
+def read_csv(text: IO[str]) -> tuple[list[str], str, CsvRows]:
     """Return the header, the delimiter, and the data rows of a CSV text stream."""
     first = text.readline()
     blank_lines = 0
@@ -130,35 +123,7 @@ def read_csv(text: IO[str]) -> tuple[list[str], str, Iterator[RawRow]]:
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
         raise FileProblem(f"the header names these columns twice: {', '.join(duplicates)}")
-
-    def rows() -> Iterator[RawRow]:
-        reader = csv.reader(text, delimiter=delimiter)
-        # csv counts lines from where it started reading: the header's line came before.
-        header_lines = blank_lines + 1
-        previous = 0
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                yield RawRow(header_lines + previous + 1, {}, f"unreadable CSV: {error}")
-                previous = reader.line_num
-                continue
-            number = header_lines + previous + 1
-            previous = reader.line_num
-            if not "".join(cells).strip():  # blank: no cell holds anything but spaces
-                continue
-            if len(cells) > len(header):
-                yield RawRow(
-                    number,
-                    dict(zip(header, cells, strict=False)),
-                    f"has {len(cells)} values but the header has {len(header)} columns",
-                )
-                continue
-            yield RawRow(number, dict(zip(header, cells, strict=False)))
-
-    return header, delimiter, rows()
+    return header, delimiter, CsvRows(text, header, delimiter, header_lines=blank_lines + 1)
 
 
 def _shown(value: Any) -> str:

@@ -13,6 +13,7 @@ the plain rows skip the per-row model, the others take the per-row path, and bot
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,28 +24,37 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotdash.store.ingest.files.columnar import FAST_ENTITIES, ColumnarConverter
+from hotdash.store.ingest.columns import upsert_columns
+from hotdash.store.ingest.files.chunks import DictRows, RawRow, Rows
+from hotdash.store.ingest.files.columnar import FAST_ENTITIES
 from hotdash.store.ingest.files.formats import (
     ERROR_COLUMN,
     FileFormat,
     FileProblem,
-    RawRow,
     guess_format,
     open_text,
     read_csv,
     read_json,
     read_ndjson,
 )
+from hotdash.store.ingest.files.parallel import (
+    ChunkWorker,
+    big_enough,
+    fewer_collections,
+    file_path,
+    usable_cores,
+)
 from hotdash.store.ingest.files.parse import converters
+from hotdash.store.ingest.files.prepare import ChunkPreparer, Prepared, TextConverters, convert_row
 from hotdash.store.ingest.files.rejects import MAX_STORED_CHARS, RejectsWriter, describe
-from hotdash.store.ingest.records import RECORDS, describe_type
+from hotdash.store.ingest.records import RECORDS
 from hotdash.store.ingest.results import BatchResult, FieldError, UnknownStore
-from hotdash.store.ingest.upsert import upsert_batch, upsert_validated, validate_record
+from hotdash.store.ingest.upsert import upsert_batch
 from hotdash.store.models import ImportRun, Store
 
 CHUNK_ROWS = 5_000
 # Per-chunk work (reference and existing-row lookups, rollups) is paid once a chunk; larger ones spread it.
-COLUMNAR_CHUNK_ROWS = 20_000
+COLUMNAR_CHUNK_ROWS = 50_000
 FIRST_REJECTS = 20
 DEFAULT_SOURCE = "file"
 
@@ -74,6 +84,8 @@ class ImportSummary:
     first_rejects: list[RejectedRow] = field(default_factory=list)
     rejects: str | None = None
     columnar: bool = False
+    # Whether a second process read and converted the file while this one wrote it (see parallel).
+    parallel: bool = False
 
     @property
     def rows(self) -> int:
@@ -93,40 +105,6 @@ def store_for(session: Session, store_id: int | None) -> Store:
     return stores[0]
 
 
-def _text_field(entity: str, name: str) -> bool:
-    return describe_type(entity, name) == "text"
-
-
-def convert_row(
-    entity: str, values: dict[str, Any], table: dict[str, tuple[Callable[[str], Any], bool]]
-) -> tuple[dict[str, Any], list[FieldError]]:
-    """Turn one row's text (or JSON) values into record values; collect the reasons of those that fail."""
-    record: dict[str, Any] = {}
-    errors: list[FieldError] = []
-    for key, value in values.items():
-        if key == ERROR_COLUMN:
-            continue
-        converter = table.get(key)
-        if converter is None:
-            record[key] = value  # the core names it as an unknown field
-            continue
-        convert, nullable = converter
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if nullable:
-                record[key] = None
-            continue
-        if isinstance(value, str):
-            try:
-                record[key] = convert(value)
-            except ValueError as bad:
-                errors.append(FieldError(key, str(bad)))
-        elif isinstance(value, int) and not isinstance(value, bool) and _text_field(entity, key):
-            record[key] = str(value)  # JSON exports often give numeric ids
-        else:
-            record[key] = value
-    return record, errors
-
-
 class FileImport:
     """One import of one file; `run()` does it all, calling `on_chunk` after each chunk is written."""
 
@@ -144,8 +122,13 @@ class FileImport:
         actor: str | None = None,
         chunk_rows: int | None = None,
         columnar: bool | None = None,
+        parallel: bool | None = None,
     ) -> None:
-        """`columnar`: None takes the columnar path where it applies; False forces the per-row path."""
+        """`columnar`: None takes the columnar path where it applies; False forces the per-row path.
+
+        `parallel`: None prepares chunks in a second process for a large file read from a path (see
+        `parallel`), True does so for any file read from a path, False never does.
+        """
         if entity not in RECORDS:
             raise FileProblem(f"unknown entity {entity!r}; known: {', '.join(RECORDS)}")
         self.session = session
@@ -159,9 +142,16 @@ class FileImport:
         self.actor = actor
         self.chunk_rows = chunk_rows
         self.columnar = columnar
+        self.parallel = parallel
+        self._position: int | None = None
         self._text: io.TextIOWrapper | None = None
 
-    def _rows(self) -> tuple[FileFormat, str, str | None, list[str], Iterator[RawRow]]:
+    @property
+    def bytes_read(self) -> int:
+        """How far into the file the import has read, for a progress bar."""
+        return self._position if self._position is not None else self.binary.tell()
+
+    def _rows(self) -> tuple[FileFormat, str, str | None, list[str], Rows]:
         text, encoding = open_text(self.binary)
         # Kept to detach at the end: a text wrapper that is garbage-collected closes the caller's file.
         self._text = text
@@ -178,8 +168,8 @@ class FileImport:
                     f"the columns are: {', '.join(RECORDS[self.entity].model_fields)}"
                 )
             return fmt, encoding, delimiter, header, rows
-        rows = read_ndjson(text) if fmt == "ndjson" else read_json(text, self.entity)
-        return fmt, encoding, None, list(RECORDS[self.entity].model_fields), rows
+        records = DictRows(read_ndjson(text) if fmt == "ndjson" else read_json(text, self.entity))
+        return fmt, encoding, None, list(RECORDS[self.entity].model_fields), records
 
     def run(self, on_chunk: Callable[[ImportSummary, int], None] | None = None) -> ImportSummary:
         """Import the file; a FileProblem is recorded as a failed run and raised again."""
@@ -210,25 +200,35 @@ class FileImport:
         rejects = RejectsWriter(fmt=fmt, entity=self.entity, header=header, delimiter=delimiter or ",")
         tz = ZoneInfo(self.store.timezone)
         table = converters(self.entity, tz)
-        fast = None
-        if self.columnar is not False and fmt in ("csv", "ndjson") and self.entity in FAST_ENTITIES:
-            fast = ColumnarConverter(self.entity, tz)
-        summary.columnar = fast is not None
-        size = self.chunk_rows or (COLUMNAR_CHUNK_ROWS if fast is not None else CHUNK_ROWS)
+        fast = self.columnar is not False and fmt in ("csv", "ndjson") and self.entity in FAST_ENTITIES
+        summary.columnar = fast
+        size = self.chunk_rows or (COLUMNAR_CHUNK_ROWS if fast else CHUNK_ROWS)
         try:
-            while chunk := list(islice(rows, size)):
-                if fast is not None:
-                    self._columnar_chunk(chunk, fast, table, summary, rejects)
+            with fewer_collections():
+                if fast:
+                    for prepared in self._prepared_chunks(rows, fmt, encoding, size, tz, summary):
+                        self._position = prepared.position
+                        self._write_prepared(prepared, summary, rejects)
+                        self._record(run, summary)
+                        if on_chunk is not None:
+                            on_chunk(summary, prepared.chunk.count)
                 else:
-                    self._chunk(chunk, table, summary, rejects)
-                self._record(run, summary)
-                if on_chunk is not None:
-                    on_chunk(summary, len(chunk))
+                    every = iter(rows)
+                    while chunk := list(islice(every, size)):
+                        self._chunk(chunk, table, summary, rejects)
+                        self._record(run, summary)
+                        if on_chunk is not None:
+                            on_chunk(summary, len(chunk))
             summary.rejects = rejects.text() if rejects.count else None
             stored = rejects.text(MAX_STORED_CHARS) if rejects.count else None
             run.rejects = stored
             if stored is not None and summary.rejects is not None and len(stored) < len(summary.rejects):
                 run.error = "the rejects kept here are cut short; the command line writes them all to a file"
+        except FileProblem as problem:
+            # The worker reading the file failed between chunks: what was committed stays, the run says why.
+            run.status, run.error, run.finished_at = "failed", str(problem), self.now
+            self._record(run, summary)
+            raise
         finally:
             rejects.close()
             if self._text is not None:
@@ -240,7 +240,7 @@ class FileImport:
     def _chunk(
         self,
         chunk: list[RawRow],
-        table: dict[str, tuple[Callable[[str], Any], bool]],
+        table: TextConverters,
         summary: ImportSummary,
         rejects: RejectsWriter,
     ) -> None:
@@ -262,46 +262,47 @@ class FileImport:
         )
         self._settle(sent, result, turned_away, summary, rejects)
 
-    def _columnar_chunk(
-        self,
-        chunk: list[RawRow],
-        fast: ColumnarConverter,
-        table: dict[str, tuple[Callable[[str], Any], bool]],
-        summary: ImportSummary,
-        rejects: RejectsWriter,
-    ) -> None:
-        readable = [row for row in chunk if row.problem is None]
-        turned_away = [(row, [FieldError("", row.problem)]) for row in chunk if row.problem is not None]
-        converted, external_ids = fast.convert([row.values for row in readable])
-        sent: list[RawRow] = []
-        records: list[dict[str, Any]] = []
-        errors: list[list[FieldError]] = []
-        sent_ids: list[str | None] = []
-        for row, record, external_id in zip(readable, converted, external_ids, strict=True):
-            if record is None:
-                # Not plain: the per-row path reads it, with its own reasons when it fails.
-                values, problems = convert_row(self.entity, row.values, table)
-                if problems:
-                    turned_away.append((row, problems))
-                    continue
-                record, problems = validate_record(self.entity, values)
-                external_id = values.get("external_id")
-                errors.append(problems)
-            else:
-                errors.append([])
-            sent.append(row)
-            records.append(record)
-            sent_ids.append(external_id if isinstance(external_id, str) else None)
-        result = upsert_validated(
+    def _prepared_chunks(
+        self, rows: Rows, fmt: FileFormat, encoding: str, size: int, tz: ZoneInfo, summary: ImportSummary
+    ) -> Iterator[Prepared]:
+        path = file_path(self.binary)
+        parallel = self.parallel
+        if parallel is None:
+            parallel = path is not None and big_enough(path) and usable_cores() > 1
+        if not parallel or path is None:
+            preparer = ChunkPreparer(self.entity, tz)
+            for chunk in rows.chunks(size):
+                yield preparer.prepare(chunk)
+            return
+        summary.parallel = True
+        with ChunkWorker(
+            path=path,
+            encoding=encoding,
+            fmt=fmt,
+            entity=self.entity,
+            timezone=self.store.timezone,
+            size=size,
+            dialect=self.session.get_bind().dialect.name,
+        ) as worker:
+            yield from worker
+
+    def _write_prepared(self, prepared: Prepared, summary: ImportSummary, rejects: RejectsWriter) -> None:
+        result = upsert_columns(
             session=self.session,
             store_id=self.store.id,
             source=self.source,
             entity=self.entity,
-            records=records,
-            errors=errors,
-            external_ids=sent_ids,
+            columns=prepared.columns,
+            errors=prepared.row_errors(),
+            stored=prepared.stored,
         )
-        self._settle(sent, result, turned_away, summary, rejects)
+        for outcome, number in Counter(result.outcomes).items():
+            if outcome != "rejected":
+                setattr(summary, outcome, getattr(summary, outcome) + number)
+        chunk = prepared.chunk
+        turned_away = [(chunk.row(index), list(reasons)) for index, reasons in result.reasons.items()]
+        for row, reasons in sorted(turned_away, key=lambda pair: pair[0].number):
+            self._reject(row, reasons, summary, rejects)
 
     def _settle(
         self,
