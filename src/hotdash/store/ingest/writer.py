@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -123,6 +124,16 @@ class StoredForms:
     dialect: str
     columns: dict[str, list[Any]]
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled a column at a time, for the reason given in files.prepare.Prepared.
+        blobs = {name: pickle.dumps(values, pickle.HIGHEST_PROTOCOL) for name, values in self.columns.items()}
+        return {"dialect": self.dialect, "columns": blobs}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        columns = {name: pickle.loads(blob) for name, blob in state["columns"].items()}  # noqa: S301
+        object.__setattr__(self, "dialect", state["dialect"])
+        object.__setattr__(self, "columns", columns)
+
 
 def stored_forms(dialect: Dialect, table: Table, columns: Mapping[str, Sequence[Any]]) -> StoredForms:
     """The storage form of each of `columns` that its type converts value by value (what insert_columns does).
@@ -165,11 +176,12 @@ def sqlite_utc_texts(values: Sequence[Any], processor: Callable[[Any], Any]) -> 
     """What UTCDateTime's processor makes of each value on SQLite, without its two calls per value.
 
     Validated timestamps are already in UTC; their stored text is SQLAlchemy's SQLite layout
-    ("YYYY-MM-DD HH:MM:SS.ffffff"), which is what isoformat writes with these arguments. Anything else (null,
-    another zone, a naive value to refuse) goes through the processor itself; null stays null.
+    ("YYYY-MM-DD HH:MM:SS.ffffff"), which is what isoformat writes with these arguments, before the offset
+    (isoformat pads the year to four digits, so the length is fixed). Anything else (null, another zone, a
+    naive value to refuse) goes through the processor itself; null stays null.
     """
     return [
-        v.replace(tzinfo=None).isoformat(" ", "microseconds")
+        v.isoformat(" ", "microseconds")[:26]
         if type(v) is datetime and v.tzinfo is UTC
         else None
         if v is None

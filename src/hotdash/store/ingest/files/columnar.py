@@ -66,6 +66,8 @@ class _Marker:
 
 BAD = _Marker("BAD")  # the row must take the per-row path (which will say why, or accept it after all)
 _MISS = _Marker("MISS")
+# Values of a column read before deciding whether remembering its distinct texts pays.
+_SAMPLE = 2_048
 
 Convert = Callable[[Any], Any]
 
@@ -253,10 +255,7 @@ def _converter(entity: str, name: str, tz: ZoneInfo) -> Callable[[list[Any]], li
     if rule.kind == "timestamp":
         return column  # nearly every timestamp is different: remembering them would only cost
 
-    def remembered(values: list[Any]) -> list[Any]:
-        # Statuses, currencies, channels, round amounts repeat down a column: each distinct text is read
-        # once per chunk. The checks are pure functions of the text, so the answer is the same.
-        memo: dict[str, Any] = {}
+    def memoized(values: list[Any], memo: dict[str, Any]) -> list[Any]:
         out: list[Any] = []
         append = out.append
         for value in values:
@@ -272,6 +271,17 @@ def _converter(entity: str, name: str, tz: ZoneInfo) -> Callable[[list[Any]], li
             else:
                 append(typed(value))
         return out
+
+    def remembered(values: list[Any]) -> list[Any]:
+        # Statuses, currencies, channels, round amounts repeat down a column: each distinct text is read
+        # once per chunk. The checks are pure functions of the text, so the answer is the same. A column
+        # of ids or order numbers hardly repeats: once a sample says so, the rest is read directly.
+        memo: dict[str, Any] = {}
+        head = memoized(values[:_SAMPLE], memo)
+        if len(values) <= _SAMPLE:
+            return head
+        rest = values[_SAMPLE:]
+        return head + (column(rest) if len(memo) > _SAMPLE // 2 else memoized(rest, memo))
 
     return remembered
 

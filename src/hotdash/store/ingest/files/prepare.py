@@ -9,6 +9,7 @@ rejected with, and its values are written back into the columns.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +74,19 @@ class Prepared:
     stored: StoredForms | None = None
     # How far into the file the worker had read after this chunk (bytes), for the progress bar.
     position: int | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to the importer column by column (see parallel): one pickle of 750,000 values keeps them all
+        # in its memo table and takes three times longer than fifteen pickles of 50,000.
+        state = dict(self.__dict__)
+        state["columns"] = {
+            name: pickle.dumps(values, pickle.HIGHEST_PROTOCOL) for name, values in self.columns.items()
+        }
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["columns"] = {name: pickle.loads(blob) for name, blob in state["columns"].items()}  # noqa: S301
+        self.__dict__.update(state)
 
     def row_errors(self) -> list[list[FieldError]]:
         """One list per row (empty for a valid row), as the upsert core takes them."""
