@@ -53,6 +53,13 @@ class Settings(BaseSettings):
         default=3 * 1024 * 1024,
         description="Largest webhook body accepted, in bytes; larger deliveries get 413.",
     )
+    import_max_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        description=(
+            "Largest file upload accepted (POST /api/v1/imports/{entity} and the Imports page), in bytes of "
+            "the whole request; larger uploads get 413."
+        ),
+    )
     inbound_batch_max: int = Field(
         default=1000,
         description=(

@@ -250,3 +250,93 @@ def test_the_page_offers_stores_by_name_and_shows_the_bound_one(
     )
     facts = added.text.split('id="source-shop-us"')[1].split("</dl>")[0]
     assert "Ridgeline Supply Co." in facts
+
+
+def add_store(engine: Engine, name: str = "Ridgeline Supply Co.") -> int:
+    with unit_of_work(session_factory(engine)) as session:
+        store = Store(source="demo", external_id=name, name=name, currency="USD",
+                      timezone="America/New_York", created_at=NOW)  # fmt: skip
+        session.add(store)
+        session.flush()
+        return store.id
+
+
+def store_updates(engine: Engine) -> list[tuple[int | None, int | None]]:
+    return [
+        (e.before["store_id"], e.after["store_id"])
+        for e in audit(engine)
+        if e.action == "source.update" and e.before is not None and e.after is not None
+    ]
+
+
+def test_an_admin_sets_and_unsets_a_source_store_over_the_api(
+    api_token: ApiToken, anon_client: TestClient, sqlite_engine: Engine
+) -> None:
+    store_id = add_store(sqlite_engine)
+    admin = bearer(api_token(Role.admin))
+    anon_client.post("/api/v1/sources", json=NEW_SOURCE, headers=admin)
+
+    def patch(body: dict[str, object]) -> object:
+        response = anon_client.patch("/api/v1/sources/shop-eu", json=body, headers=admin)
+        assert response.status_code == 200, response.text
+        assert TOKEN not in response.text
+        return response.json()["store_id"]
+
+    assert patch({"store_id": store_id}) == store_id
+    assert patch({"name": "Northwind Europe"}) == store_id  # left out: unchanged
+    assert patch({"store_id": None}) is None  # null: no store
+    assert patch({"settings": {"api_version": "2026-07"}, "name": "Northwind EU"}) is None
+    assert anon_client.get("/api/v1/sources/shop-eu", headers=admin).json()["store_id"] is None
+    unknown = anon_client.patch("/api/v1/sources/shop-eu", json={"store_id": 999}, headers=admin)
+    assert unknown.status_code == 422
+    assert_error_shape(unknown.json(), "invalid_source")
+    assert "no store 999" in unknown.json()["error"]["message"]
+    assert store_updates(sqlite_engine) == [
+        (None, store_id), (store_id, store_id), (store_id, None), (None, None),
+    ]  # fmt: skip
+    assert TOKEN not in str([(e.before, e.after) for e in audit(sqlite_engine)])
+
+
+def test_the_page_store_picker_sets_and_unsets_the_store_and_saving_keeps_it_unset(
+    client_as: ClientAs, sqlite_engine: Engine
+) -> None:
+    add_store(sqlite_engine, "Other store")  # two stores: nothing is picked for the admin
+    store_id = add_store(sqlite_engine)
+    admin = client_as(Role.admin)
+    csrf = csrf_of(admin)
+    admin.post(
+        "/settings/sources",
+        data={"csrf_token": csrf, "key": "shop-eu", "kind": "shopify", "name": "Northwind EU"},
+    )
+
+    def save(**fields: str) -> str:
+        response = admin.post("/settings/sources/shop-eu", data={"csrf_token": csrf, **fields})
+        assert response.status_code == 200, response.text
+        assert "Settings saved." in response.text
+        return response.text.split('id="source-shop-eu"')[1].split("</form>")[0]
+
+    def stored_store() -> int | None:
+        with session_factory(sqlite_engine)() as session:
+            return session.scalars(select(Source.store_id)).one()
+
+    picked = save(name="Northwind EU", store_id=str(store_id), settings="")
+    assert stored_store() == store_id
+    assert "<dt>Store</dt><dd>Ridgeline Supply Co.</dd>" in picked
+    assert f'<option value="{store_id}" selected>' in picked
+
+    unset = save(name="Northwind EU", store_id="none", settings="")
+    assert stored_store() is None
+    assert "<dt>Store</dt><dd>—</dd>" in unset
+    assert "selected" not in unset
+
+    # Saving the name and settings again, with the picker on "none" as the page shows it, keeps no store.
+    renamed = save(name="Northwind Europe", store_id="none", settings="shop = northwind-eu.myshopify.com")
+    assert stored_store() is None
+    assert "<dt>Store</dt><dd>—</dd>" in renamed
+    # A post without the picker at all (not from this form) leaves the store as it is.
+    save(name="Northwind EU", store_id=str(store_id), settings="")
+    save(name="Northwind", settings="")
+    assert stored_store() == store_id
+    assert store_updates(sqlite_engine) == [
+        (None, store_id), (store_id, None), (None, None), (None, store_id), (store_id, store_id),
+    ]  # fmt: skip

@@ -1,8 +1,9 @@
 """One error shape for the whole HTTP surface: `{"error": {"code", "message", "details"}}`.
 
-API clients always get that JSON. A person on a page gets the same message as an HTML page when the database
-is not ready or their role does not allow something, because a JSON blob in a browser tab tells them nothing
-they can act on; and a page that needs signing in sends them to the sign-in page.
+API clients (and webhook senders) always get that JSON. A person on a page gets the same message as an HTML
+page when the database is not ready, their role does not allow something or their upload is too large,
+because a JSON blob in a browser tab tells them nothing they can act on; and a page that needs signing in
+sends them to the sign-in page.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hotdash.auth.errors import ApiError, NotAuthenticated
 logger = logging.getLogger(__name__)
 
 # Paths whose callers are programs: they always get JSON, even for errors that pages render as HTML.
-_MACHINE_PREFIXES = ("/api/", "/healthz", "/docs", "/redoc", "/openapi.json", "/static/")
+_MACHINE_PREFIXES = ("/api/", "/webhooks/", "/healthz", "/docs", "/redoc", "/openapi.json", "/static/")
 
 
 class ErrorDetail(BaseModel):
@@ -106,6 +107,10 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith(_MACHINE_PREFIXES)
 
 
+# API errors a person on a page gets as an HTML page with the same message (e.g. an upload past the limit).
+_PAGE_TITLES = {403: "Not allowed", 413: "Too large"}
+
+
 def _code_for(status: int) -> str:
     try:
         return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
@@ -133,13 +138,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, ApiError):
         if _wants_html(request) and isinstance(exc, NotAuthenticated):
             return _sign_in_redirect(request)
-        if _wants_html(request) and exc.status_code == 403:
+        if _wants_html(request) and exc.status_code in _PAGE_TITLES:
             templates: Jinja2Templates = request.app.state.templates
             return templates.TemplateResponse(
                 request,
                 "error.html",
-                {"title": "Not allowed", "message": exc.message, "code": exc.code},
-                status_code=403,
+                {"title": _PAGE_TITLES[exc.status_code], "message": exc.message, "code": exc.code},
+                status_code=exc.status_code,
             )
         return error_response(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
     message = str(exc.detail)

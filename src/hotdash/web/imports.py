@@ -13,7 +13,7 @@ from starlette.templating import Jinja2Templates
 from hotdash.auth.deps import CurrentUser
 from hotdash.auth.errors import ApiError
 from hotdash.db.session import DbSession
-from hotdash.store.ingest.api import MAX_UPLOAD_BYTES, Operator, check_size, rejects_response, run_upload
+from hotdash.store.ingest.api import Operator, UploadRoute, rejects_response, run_upload
 from hotdash.store.ingest.files.formats import FORMATS, FileFormat
 from hotdash.store.ingest.files.service import DEFAULT_SOURCE, ImportSummary
 from hotdash.store.ingest.records import RECORDS
@@ -50,7 +50,6 @@ def imports_page(request: Request, session: DbSession, _user: CurrentUser) -> HT
     return _page(request, session)
 
 
-@router.post("/imports", response_class=HTMLResponse, name="imports_upload")
 def imports_upload(
     request: Request,
     session: DbSession,
@@ -65,7 +64,6 @@ def imports_upload(
     form = {"entity": entity, "source": source, "store_id": store_id, "format": format}
     fmt: FileFormat | None = format if format in FORMATS else None
     try:
-        check_size(request, MAX_UPLOAD_BYTES)
         summary = run_upload(
             session=session,
             request=request,
@@ -80,6 +78,17 @@ def imports_upload(
     except ApiError as problem:
         return _page(request, session, error=problem.message, status=problem.status_code, form=form)
     return _page(request, session, summary=summary, form=form)
+
+
+# The upload limit holds while the form is received, before it is parsed: a larger one is a 413 page.
+router.add_api_route(
+    "/imports",
+    imports_upload,
+    methods=["POST"],
+    route_class_override=UploadRoute,
+    response_class=HTMLResponse,
+    name="imports_upload",
+)
 
 
 @router.get("/imports/{run_id}/rejects", name="import_rejects_download")

@@ -144,3 +144,29 @@ def test_rotate_key_with_the_key_file_replaces_the_key_and_keeps_the_secrets(
     with session_factory(cli_engine)() as session:
         config = service.load_config(session=session, key="shop-eu", box=load_box(Settings()), environ={})
     assert config.secrets == {"access_token": TOKEN}
+
+
+def test_set_no_store_unsets_the_store_and_later_changes_keep_it_unset(cli_engine: Engine) -> None:
+    def stored_store() -> int | None:
+        with session_factory(cli_engine)() as session:
+            return service.get_source(session=session, key="shop-eu").store_id
+
+    added = run("sources", "add", "shop-eu", "--kind", "shopify", "--name", "Northwind EU", "--store-id", "1")
+    assert added.exit_code == 0, added.output
+    assert run("sources", "set", "shop-eu", "--name", "Northwind Europe").exit_code == 0
+    assert stored_store() == 1  # no store option: unchanged
+
+    unset = run("sources", "set", "shop-eu", "--no-store")
+    assert unset.exit_code == 0, unset.output
+    assert stored_store() is None
+    assert run("sources", "set", "shop-eu", "--setting", "api_version=2026-07").exit_code == 0
+    assert stored_store() is None
+    assert "Store id: —" in said(run("sources", "show", "shop-eu"))
+
+    both = run("sources", "set", "shop-eu", "--store-id", "1", "--no-store")
+    assert both.exit_code == 2
+    assert "not both" in said(both)
+    missing = run("sources", "set", "shop-eu", "--store-id", "7")
+    assert missing.exit_code == 1
+    assert "There is no store 7" in said(missing)
+    assert stored_store() is None

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from hotdash.auth.models import AuditEntry
 from hotdash.db.session import session_factory, unit_of_work
 from hotdash.settings import Settings
+from hotdash.store.models import Store
 from hotdash.store.models.ingest import Source
 from hotdash.store.sources import service
 from hotdash.store.sources.crypto import SecretBox, SecretKeyError, load_box, new_key
@@ -107,6 +108,53 @@ def test_the_audit_log_names_secrets_but_never_holds_their_values(session: Sessi
     assert TOKEN not in text
     assert "wxyz" not in text
     assert "b1a0" not in text
+
+
+def add_store(session: Session) -> int:
+    store = Store(source="demo", external_id="s1", name="Northwind", currency="EUR", timezone="UTC",
+                  created_at=NOW)  # fmt: skip
+    session.add(store)
+    session.flush()
+    return store.id
+
+
+def test_a_source_store_can_be_set_then_unset_and_stays_unset_when_other_fields_change(
+    session: Session, box: SecretBox
+) -> None:
+    store_id = add_store(session)
+    add(session, box, access_token=TOKEN)
+
+    service.update_source(session=session, key="shop-eu", store_id=store_id, actor=None, now=NOW)
+    assert service.get_source(session=session, key="shop-eu").store_id == store_id
+    # Leaving the store out of a change keeps it.
+    service.update_source(session=session, key="shop-eu", name="Northwind Europe", actor=None, now=NOW)
+    assert service.get_source(session=session, key="shop-eu").store_id == store_id
+
+    service.update_source(session=session, key="shop-eu", store_id=None, actor=None, now=NOW)
+    assert service.get_source(session=session, key="shop-eu").store_id is None
+    service.update_source(
+        session=session, key="shop-eu", name="Northwind EU", settings={"api_version": "2026-07"},
+        actor=None, now=NOW,
+    )  # fmt: skip
+    source = service.get_source(session=session, key="shop-eu")
+    assert (source.store_id, source.name) == (None, "Northwind EU")
+    assert service.load_config(session=session, key="shop-eu", box=box).store_id is None
+
+    updates = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "source.update").order_by(AuditEntry.id)
+    ).all()
+    assert [(e.before["store_id"], e.after["store_id"]) for e in updates] == [
+        (None, store_id), (store_id, store_id), (store_id, None), (None, None),
+    ]  # fmt: skip
+    assert TOKEN not in audit_text(session)
+    assert "b1a0" not in audit_text(session)
+
+
+def test_a_store_that_does_not_exist_is_refused_with_a_reason(session: Session, box: SecretBox) -> None:
+    add(session, box)
+    with pytest.raises(service.SourceError, match="no store 999"):
+        service.update_source(session=session, key="shop-eu", store_id=999, actor=None, now=NOW)
+    assert service.get_source(session=session, key="shop-eu").store_id is None
 
 
 def test_a_secret_in_the_environment_wins_over_the_stored_one(session: Session, box: SecretBox) -> None:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from hotdash.clock import Clock
+from hotdash.store.body_limit import limited_route
 from hotdash.store.inbound.delivery import WebhookRejected
 from hotdash.store.inbound.registry import Receiver, Registry
 from hotdash.store.inbound.writer import GroupCommitWriter
@@ -30,19 +31,9 @@ class Acknowledged(BaseModel):
     delivery_id: str
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    """Return the body, refusing with 413 as soon as it is known to exceed `limit` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _limit(request: Request) -> int:
+    limit: int = request.app.state.settings.webhook_max_bytes
+    return limit
 
 
 def _too_large(limit: int) -> WebhookRejected:
@@ -79,10 +70,10 @@ def check_json_object(body: bytes) -> None:
 
 def _route(receiver: Receiver) -> Any:
     async def receive(request: Request) -> Response:
-        limit: int = request.app.state.settings.webhook_max_bytes
         clock: Clock = request.app.state.clock
         writer: GroupCommitWriter = request.app.state.inbound_writer
-        body = await read_limited(request, limit)
+        # The route counts the bytes as they arrive (limited_route): a body past the limit is a 413 here.
+        body = await request.body()
         delivery = receiver.read(headers=request.headers, body=body, received_at=clock.now())
         check_json_object(body)
         try:
@@ -102,6 +93,9 @@ def _route(receiver: Receiver) -> Any:
     return receive
 
 
+_WebhookRoute = limited_route(_limit, _too_large)
+
+
 def router_for(registry: Registry) -> APIRouter:
     """Return a router with `POST /webhooks/<source>` for every registered receiver."""
     router = APIRouter(tags=["webhooks"])
@@ -111,6 +105,7 @@ def router_for(registry: Registry) -> APIRouter:
             _route(receiver),
             methods=["POST"],
             response_model=Acknowledged,
+            route_class_override=_WebhookRoute,
             summary=f"Receive a {source} webhook",
             responses={
                 400: {"description": "missing headers, truncated or invalid JSON"},

@@ -19,6 +19,7 @@ from hotdash.auth.deps import OptionalPrincipal, now, require_role
 from hotdash.auth.errors import ApiError, PermissionDenied
 from hotdash.auth.models import Role, User
 from hotdash.db.session import DbSession
+from hotdash.store.body_limit import limited_route, size_text
 from hotdash.store.ingest.files.formats import FORMATS, FileFormat, FileProblem
 from hotdash.store.ingest.files.service import DEFAULT_SOURCE, FileImport, ImportSummary, store_for
 from hotdash.store.ingest.records import RECORDS, patch_model
@@ -33,8 +34,6 @@ Operator = Annotated[
     User, Depends(require_role(Role.operator, "Importing data needs the operator role or higher."))
 ]
 
-# Bodies above these sizes get a 413 before anything is read into memory or written.
-MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 MAX_INGEST_BYTES = 5 * 1024 * 1024
 MAX_INGEST_RECORDS = 5_000
 SOURCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,31}$"
@@ -44,21 +43,34 @@ def unknown_entity(entity: str) -> ApiError:
     return ApiError(404, "unknown_entity", f"No entity {entity!r}. The entities are: {', '.join(RECORDS)}.")
 
 
-def check_size(request: Request, limit: int) -> None:
-    """Refuse a body announced as larger than `limit` with 413."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large(limit)
-
-
 def too_large(limit: int) -> ApiError:
     return ApiError(
         413,
         "payload_too_large",
-        f"The body is larger than {limit // (1024 * 1024)} MB. Send fewer records per request, "
-        "or import a file.",
+        f"The body is larger than {size_text(limit)}. Send fewer records per request, or import a file.",
         {"limit_bytes": limit},
     )
+
+
+def upload_too_large(limit: int) -> ApiError:
+    return ApiError(
+        413,
+        "payload_too_large",
+        f"The upload is larger than {size_text(limit)} (HOTDASH_IMPORT_MAX_BYTES). Split the file into "
+        "smaller ones and import each.",
+        {"limit_bytes": limit},
+    )
+
+
+def upload_limit(request: Request) -> int:
+    limit: int = request.app.state.settings.import_max_bytes
+    return limit
+
+
+# Bodies past these limits get a 413 as soon as they pass them (or at once, by their Content-Length), before
+# FastAPI parses a form or anything is written: see hotdash.store.body_limit.
+UploadRoute = limited_route(upload_limit, upload_too_large)
+IngestRoute = limited_route(MAX_INGEST_BYTES, too_large)
 
 
 def run_upload(
@@ -96,11 +108,6 @@ def run_upload(
         raise ApiError(422, "unknown_store", f"{problem}; pass store_id.") from problem
 
 
-@router.post(
-    "/imports/{entity}",
-    summary="Import a file of one entity",
-    responses={413: {"description": "file too large"}, 422: {"description": "not a readable file"}},
-)
 def import_file(
     request: Request,
     session: DbSession,
@@ -112,7 +119,6 @@ def import_file(
     format: Annotated[FileFormat | None, Form(description=f"one of {', '.join(FORMATS)}")] = None,
 ) -> ImportOut:
     """Import the file; answer with the counts and the first rejected rows with their reasons."""
-    check_size(request, MAX_UPLOAD_BYTES)
     summary = run_upload(
         session=session,
         request=request,
@@ -126,6 +132,16 @@ def import_file(
     )
     url = request.url_for("api_import_rejects", run_id=summary.run_id).path
     return ImportOut.of(summary, url)
+
+
+router.add_api_route(
+    "/imports/{entity}",
+    import_file,
+    methods=["POST"],
+    route_class_override=UploadRoute,
+    summary="Import a file of one entity",
+    responses={413: {"description": "file too large"}, 422: {"description": "not a readable file"}},
+)
 
 
 @router.get("/imports", summary="Past imports, newest first")
@@ -179,28 +195,17 @@ def _json_record(entity: str, record: dict[str, Any]) -> tuple[dict[str, Any], l
     return {name: getattr(model, name) for name in model.model_fields_set}, []
 
 
-async def limited_body(request: Request) -> bytes:
-    """Read the body, refusing with 413 as soon as it passes MAX_INGEST_BYTES (announced or not)."""
-    check_size(request, MAX_INGEST_BYTES)
-    body = bytearray()
-    async for piece in request.stream():
-        body.extend(piece)
-        if len(body) > MAX_INGEST_BYTES:
-            raise too_large(MAX_INGEST_BYTES)
-    return bytes(body)
+async def request_body(request: Request) -> bytes:
+    """Return the body; IngestRoute has refused it already if it passed MAX_INGEST_BYTES."""
+    return await request.body()
 
 
-@router.post(
-    "/ingest/{entity}",
-    summary="Send records of one entity",
-    responses={413: {"description": "body too large"}, 422: {"description": "envelope not valid"}},
-)
 def ingest(
     session: DbSession,
     user: Operator,
     principal: OptionalPrincipal,
     entity: Annotated[str, Path(description="e.g. orders; see docs/import.md")],
-    body: Annotated[bytes, Depends(limited_body)],
+    body: Annotated[bytes, Depends(request_body)],
 ) -> IngestOut:
     """Upsert the records; 200 with each record's outcome, even when some were rejected."""
     if principal is not None and principal.web_session is not None:
@@ -251,3 +256,13 @@ def ingest(
     session.commit()
     counts = {o: sum(1 for r in results if r.outcome == o) for o in OUTCOMES}
     return IngestOut(entity=entity, source=envelope.source, store_id=store.id, counts=counts, results=results)
+
+
+router.add_api_route(
+    "/ingest/{entity}",
+    ingest,
+    methods=["POST"],
+    route_class_override=IngestRoute,
+    summary="Send records of one entity",
+    responses={413: {"description": "body too large"}, 422: {"description": "envelope not valid"}},
+)

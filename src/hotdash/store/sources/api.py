@@ -117,12 +117,12 @@ class SourceCreate(BaseModel):
 
 
 class SourceUpdate(BaseModel):
-    """Changes to a source: settings are merged, an empty value removes one."""
+    """Changes to a source; what is left out stays. Settings are merged, an empty value removes one."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
     name: str | None = None
-    store_id: int | None = None
+    store_id: int | None = Field(None, description="the store it feeds; null for none; left out: unchanged")
     settings: dict[str, str] | None = None
     is_enabled: bool | None = None
 
@@ -189,7 +189,8 @@ def update_source(
             session=session,
             key=key,
             name=body.name,
-            store_id=body.store_id,
+            # Sent as null it unsets the store; only leaving it out keeps it.
+            store_id=body.store_id if "store_id" in body.model_fields_set else service.UNCHANGED,
             settings=body.settings,
             actor=admin,
             now=now(request),

@@ -119,15 +119,19 @@ def set_settings(
     key: KeyArg,
     name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
     store_id: Annotated[int | None, typer.Option("--store-id", help="The store it feeds.")] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Unset its store.")] = False,
     setting: SettingOpt = None,
 ) -> None:
-    """Change a source's name, store or settings (`--setting name=` removes one)."""
+    """Change a source's name, store or settings (`--setting name=` removes one, `--no-store` the store)."""
+    if no_store and store_id is not None:
+        err_console.print("[red]Give --store-id or --no-store, not both.[/red]")
+        raise typer.Exit(2)
     with _unit_of_work() as session:
         service.update_source(
             session=session,
             key=key,
             name=name,
-            store_id=store_id,
+            store_id=None if no_store else service.UNCHANGED if store_id is None else store_id,
             settings=_parse_settings(setting) if setting else None,
             actor=None,
             now=SystemClock().now(),

@@ -23,6 +23,9 @@ router = APIRouter(include_in_schema=False)
 
 Admin = Annotated[User, Depends(require_role(Role.admin, "Only admins add and change sources."))]
 
+# The store picker's value for "no store".
+NO_STORE = "none"
+
 NOTICES = {
     "added": "Source added.",
     "saved": "Settings saved.",
@@ -129,7 +132,7 @@ def sources_create(
 
 
 def _store_id(text: str) -> int | None:
-    if not text.strip():
+    if text.strip() in ("", NO_STORE):
         return None
     if not text.strip().isdigit():
         raise service.SourceError("The store id is a whole number (`hotdash info` lists the stores).")
@@ -146,7 +149,10 @@ def sources_update(
     store_id: Annotated[str, Form()] = "",
     settings: Annotated[str, Form()] = "",
 ) -> Response:
-    """Save a source's name, store and settings from its form (settings left out of the text are removed)."""
+    """Save a source's name, store and settings from its form (settings left out of the text are removed).
+
+    The store picker's "none" unsets the store; a form without the picker leaves it as it is.
+    """
     try:
         source = service.get_source(session=session, key=key)
         wanted = parse_settings(settings)
@@ -160,7 +166,8 @@ def sources_update(
             session=session,
             key=key,
             name=name or None,
-            store_id=_store_id(store_id),
+            # FastAPI reads an empty field as a missing one, so "no store" is the word `none`, not "".
+            store_id=_store_id(store_id) if store_id.strip() else service.UNCHANGED,
             settings={**removed, **wanted},
             actor=admin,
             now=now(request),

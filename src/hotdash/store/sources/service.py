@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from hotdash.auth import audit
 from hotdash.auth.models import User
+from hotdash.store.models import Store
 from hotdash.store.models.ingest import Source
 from hotdash.store.sources.crypto import SecretBox
 from hotdash.store.sources.secrets import SCRUBBED, env_prefix, env_secrets, hint, scrub
@@ -38,6 +40,15 @@ _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # A setting with one of these in its name is almost certainly a secret typed into the wrong place.
 _SECRET_LIKE = re.compile(r"token|secret|password|passwd|api_key|private_key|credential")
 ERROR_LIMIT = 2000
+
+
+class Unchanged(Enum):
+    """Leave a value as it is: `update_source(store_id=UNCHANGED)` keeps the store; `None` unsets it."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
 
 
 class SourceError(ValueError):
@@ -149,6 +160,11 @@ def _check_settings(settings: Mapping[str, str]) -> None:
             raise SourceError(f"Setting {name!r} must be text of at most 2000 characters.")
 
 
+def _check_store(session: Session, store_id: int | None) -> None:
+    if store_id is not None and session.get(Store, store_id) is None:
+        raise SourceError(f"There is no store {store_id}. `hotdash info` lists the stores.")
+
+
 def _settings(source: Source) -> dict[str, str]:
     loaded: dict[str, str] = json.loads(source.settings or "{}")
     return loaded
@@ -215,6 +231,7 @@ def create_source(
     if find_source(session=session, key=key) is not None:
         raise SourceError(f"A source with key {key!r} exists already.")
     _check_settings(settings)
+    _check_store(session, store_id)
     for secret_name in secrets:
         _check_name(secret_name, "Secret")
     kept = {name: value for name, value in secrets.items() if value}
@@ -253,16 +270,20 @@ def update_source(
     now: datetime,
     name: str | None = None,
     settings: Mapping[str, str] | None = None,
-    store_id: int | None = None,
+    store_id: int | Unchanged | None = UNCHANGED,
 ) -> Source:
-    """Change a source's name, store or settings (merged; an empty value removes a setting). Audited."""
+    """Change a source's name, store (None: no store) or settings (merged; an empty value removes a setting).
+
+    Audited. What is left out (None for name and settings, UNCHANGED for the store) stays as it is.
+    """
     source = get_source(session=session, key=key)
     before = _audit_state(source)
     if name is not None:
         if not name.strip() or len(name) > 200:
             raise SourceError("Give the source a name of 1 to 200 characters.")
         source.name = name.strip()
-    if store_id is not None:
+    if not isinstance(store_id, Unchanged):
+        _check_store(session, store_id)
         source.store_id = store_id
     if settings is not None:
         _check_settings(settings)
