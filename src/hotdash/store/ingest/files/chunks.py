@@ -114,6 +114,12 @@ class DictChunk:
 Chunk = CsvChunk | DictChunk
 
 
+def _next_size(current: int, size: int) -> int:
+    # Growing by half: the worker prepares the next chunk (1.5x) in about the time the importer writes this
+    # one, so after a short first wait neither waits for the other.
+    return min(size, current + current // 2)
+
+
 class CsvRows:
     """The data rows of a CSV text stream after its header line, by chunk or one RawRow at a time."""
 
@@ -125,7 +131,7 @@ class CsvRows:
         self.header_lines = header_lines
 
     def chunks(self, size: int, first: int | None = None, *, keep_lines: bool = False) -> Iterator[Chunk]:
-        """Chunks of `size` rows (the first of `first` rows, when given), the last one shorter.
+        """Chunks of `size` rows, the last one shorter; from `first` rows up, by half each time, if given.
 
         `keep_lines` keeps each chunk's text lines too, so that it can be sent `lean`.
         """
@@ -179,7 +185,7 @@ class CsvRows:
                 ends.append(before + previous - 1)
             if rows:
                 yield chunk
-            wanted = size
+            wanted = _next_size(wanted, size)
 
     def __iter__(self) -> Iterator[RawRow]:
         for chunk in self.chunks(1_000):
@@ -194,11 +200,11 @@ class DictRows:
         self.rows = rows
 
     def chunks(self, size: int, first: int | None = None, *, keep_lines: bool = False) -> Iterator[Chunk]:
-        """Chunks of `size` rows (the first of `first` rows, when given), the last one shorter."""
+        """Chunks of `size` rows, the last one shorter; from `first` rows up, by half each time, if given."""
         wanted = first or size
         while part := list(islice(self.rows, wanted)):
             yield DictChunk(part)
-            wanted = size
+            wanted = _next_size(wanted, size)
 
     def __iter__(self) -> Iterator[RawRow]:
         return self.rows

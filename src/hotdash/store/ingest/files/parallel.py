@@ -85,7 +85,7 @@ def work(arguments: list[str], out: IO[bytes]) -> None:
             # SQLite stores timestamps and money as text and floats converted one by one: done here too.
             dialect = SQLiteDialect_pysqlite() if dialect_name == "sqlite" else None
             table = SPECS[entity].table
-            # A short first chunk: the importer waits for it, with nothing else to do.
+            # A short first chunk, then growing ones: the importer idles while it waits for the first.
             for chunk in rows.chunks(int(size), first=min(int(size), FIRST_CHUNK_ROWS), keep_lines=True):
                 prepared = preparer.prepare(chunk)
                 if dialect is not None:
