@@ -94,3 +94,23 @@ def test_an_unreadable_file_exits_1_and_says_why(database: str, tmp_path: Path) 
     assert result.exit_code == 1
     assert "Not imported: the file is empty" in said(result.output)
     assert counts(database) == (0, 1)
+
+
+def test_a_large_file_is_read_by_a_second_process_and_every_row_lands(database: str, tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    lines = ["external_id,email,name,created_at,updated_at"]
+    # Just over the size that starts a worker (8 MB), with two bad rows far apart.
+    count = 0
+    while sum(len(line) + 1 for line in lines) < (8 << 20) + 1000:
+        stamp = "not a time" if count in (7, 60_000) else "2026-11-01T10:00:00Z"
+        lines.append(f"L{count},l{count}@example.com,Customer number {count} of the big file,{stamp},{stamp}")
+        count += 1
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(cli.app, ["import", "customers", str(path)])
+    assert result.exit_code == 0, result.output
+    text = said(result.output)
+    assert "by a second process" in text
+    assert f"{count - 2:,}" in text
+    assert "row 9:" in text
+    assert "row 60002:" in text
+    assert counts(database) == (count - 2, 1)

@@ -7,6 +7,7 @@ large file; the tests force it on small files (`parallel=True`) with small chunk
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import os
 import signal
@@ -19,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotdash.store.ingest.files.formats import FileProblem
-from hotdash.store.ingest.files.parallel import ChunkWorker
+from hotdash.store.ingest.files.parallel import ChunkWorker, fewer_collections
 from hotdash.store.ingest.files.service import FileImport, ImportSummary
 from hotdash.store.models import ImportRun, Order
 from tests.store.ingest.test_columnar import (
@@ -179,3 +180,15 @@ def test_a_worker_that_cannot_read_its_file_says_why(tmp_path: Path) -> None:
     )
     with worker, pytest.raises(FileProblem, match="reading the file failed: FileNotFoundError"):
         list(worker)
+
+
+def test_overlapping_imports_leave_garbage_collection_as_they_found_it() -> None:
+    before = gc.get_threshold()
+    first, second = fewer_collections(), fewer_collections()
+    first.__enter__()
+    second.__enter__()
+    assert gc.get_threshold()[0] > before[0]
+    first.__exit__(None, None, None)  # the first import ends while the second still runs
+    assert gc.get_threshold()[0] > before[0]
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before

@@ -50,6 +50,8 @@ def print_summary(summary: ImportSummary, written_to: Path | None) -> None:
     detail = f"{summary.format}, {summary.encoding}"
     if summary.delimiter is not None:
         detail += f", delimiter {summary.delimiter!r}"
+    if summary.parallel:
+        detail += ", by a second process"
     console.print(f"Read as {escape(detail)}; run #{summary.run_id}.")
     for reject in summary.first_rejects[:10]:
         console.print(f"  row {reject.number}: {escape(describe(reject.errors))}", highlight=False)

@@ -16,6 +16,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,17 +51,30 @@ def big_enough(path: Path) -> bool:
     return path.stat().st_size >= MIN_PARALLEL_BYTES
 
 
+_collections_lock = threading.Lock()
+_collections_users = 0
+_collections_before: tuple[int, int, int] = gc.get_threshold()
+
+
 @contextmanager
 def fewer_collections() -> Iterator[None]:
     """Collect garbage less often meanwhile: an import allocates millions of small acyclic objects."""
     # The default (700 allocations) runs the young collection every few rows and a full one every ~70,000
-    # allocations, which walks every live object; chunks are freed by reference counting anyway.
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
+    # allocations, which walks every live object; chunks are freed by reference counting anyway. The setting
+    # is the process's: two imports at once (web requests) share it, and the last one out restores it.
+    global _collections_users, _collections_before
+    with _collections_lock:
+        if _collections_users == 0:
+            _collections_before = gc.get_threshold()
+            gc.set_threshold(100_000, 50, 100)
+        _collections_users += 1
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _collections_lock:
+            _collections_users -= 1
+            if _collections_users == 0:
+                gc.set_threshold(*_collections_before)
 
 
 def _rows(binary: IO[bytes], encoding: str, fmt: FileFormat) -> tuple[IO[str], Rows]:
