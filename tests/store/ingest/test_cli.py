@@ -100,10 +100,11 @@ def test_a_large_file_is_read_by_a_second_process_and_every_row_lands(database: 
     path = tmp_path / "customers.csv"
     lines = ["external_id,email,name,created_at,updated_at"]
     # Just over the size that starts a worker (8 MB), with two bad rows far apart.
-    count = 0
-    while sum(len(line) + 1 for line in lines) < (8 << 20) + 1000:
+    count, size = 0, len(lines[0]) + 1
+    while size < (8 << 20) + 1000:
         stamp = "not a time" if count in (7, 60_000) else "2026-11-01T10:00:00Z"
         lines.append(f"L{count},l{count}@example.com,Customer number {count} of the big file,{stamp},{stamp}")
+        size += len(lines[-1]) + 1
         count += 1
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(cli.app, ["import", "customers", str(path)])
