@@ -192,3 +192,17 @@ def test_overlapping_imports_leave_garbage_collection_as_they_found_it() -> None
     assert gc.get_threshold()[0] > before[0]
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+def test_an_import_that_fails_while_writing_stops_its_worker(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    _orders_csv(path, 3000)
+
+    def fail(_summary: ImportSummary, _rows: int) -> None:
+        assert _worker_pids(), "the worker runs while the import does"
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        _import(session, path, fail)
+    # No worker left behind, though the exception (and its traceback) is still alive here.
+    assert _worker_pids() == []

@@ -43,7 +43,7 @@ def file_path(binary: IO[bytes]) -> Path | None:
     name = getattr(binary, "name", None)
     if not isinstance(name, str):
         return None
-    path = Path(name)
+    path = Path(name).resolve()  # the worker gets it as an argument: absolute, whatever its directory
     return path if path.is_file() else None
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -206,12 +207,16 @@ class FileImport:
         try:
             with fewer_collections():
                 if fast:
-                    for prepared in self._prepared_chunks(rows, fmt, encoding, size, tz, summary):
-                        self._position = prepared.position
-                        self._write_prepared(prepared, summary, rejects)
-                        self._record(run, summary)
-                        if on_chunk is not None:
-                            on_chunk(summary, prepared.chunk.count)
+                    # Closed on the way out, whatever happens: a worker never outlives its import.
+                    with closing(
+                        self._prepared_chunks(rows, fmt, encoding, size, tz, summary)
+                    ) as prepared_chunks:
+                        for prepared in prepared_chunks:
+                            self._position = prepared.position
+                            self._write_prepared(prepared, summary, rejects)
+                            self._record(run, summary)
+                            if on_chunk is not None:
+                                on_chunk(summary, prepared.chunk.count)
                 else:
                     every = iter(rows)
                     while chunk := list(islice(every, size)):
@@ -264,7 +269,7 @@ class FileImport:
 
     def _prepared_chunks(
         self, rows: Rows, fmt: FileFormat, encoding: str, size: int, tz: ZoneInfo, summary: ImportSummary
-    ) -> Iterator[Prepared]:
+    ) -> Generator[Prepared, None, None]:
         path = file_path(self.binary)
         parallel = self.parallel
         if parallel is None:
