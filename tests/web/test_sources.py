@@ -14,7 +14,7 @@ from hotdash.clock import FrozenClock
 from hotdash.db.session import session_factory, unit_of_work
 from hotdash.store.models import Store
 from hotdash.store.models.ingest import Source
-from hotdash.store.sources import service
+from hotdash.store.sources import sync_state
 from hotdash.store.sources.crypto import SecretBox, new_key
 from tests.auth.helpers import bearer, csrf_of
 from tests.web.conftest import ApiToken, ClientAs
@@ -101,10 +101,10 @@ def test_viewers_see_status_but_not_settings_and_managers_see_both(
 ) -> None:
     anon_client.post("/api/v1/sources", json=NEW_SOURCE, headers=bearer(api_token(Role.admin)))
     with unit_of_work(session_factory(sqlite_engine)) as session:
-        service.record_sync_progress(
+        sync_state.record_sync_progress(
             session=session, key="shop-eu", cursor="{}", last_record_at=NOW - timedelta(minutes=90)
         )
-        service.record_sync_failed(
+        sync_state.record_sync_failed(
             session=session, key="shop-eu", now=NOW, error=f"Shopify said no to {TOKEN}", secrets=[TOKEN]
         )
     viewer = anon_client.get("/api/v1/sources", headers=bearer(api_token(Role.viewer))).json()
@@ -195,8 +195,8 @@ def test_a_viewer_sees_the_status_table_without_settings_or_forms(
 ) -> None:
     anon_client.post("/api/v1/sources", json=NEW_SOURCE, headers=bearer(api_token(Role.admin)))
     with unit_of_work(session_factory(sqlite_engine)) as session:
-        service.record_sync_started(session=session, key="shop-eu", now=NOW - timedelta(minutes=5))
-        service.record_sync_succeeded(
+        sync_state.record_sync_started(session=session, key="shop-eu", now=NOW - timedelta(minutes=5))
+        sync_state.record_sync_succeeded(
             session=session,
             key="shop-eu",
             now=NOW,

@@ -19,7 +19,7 @@ from hotdash.db.session import session_factory, unit_of_work
 from hotdash.settings import Settings
 from hotdash.store.models import Store
 from hotdash.store.models.ingest import Source
-from hotdash.store.sources import service
+from hotdash.store.sources import service, sync_state
 from hotdash.store.sources.crypto import SecretBox, SecretKeyError, load_box, new_key
 from hotdash.store.sources.lookup import webhook_secret_lookup
 
@@ -230,14 +230,14 @@ def test_bad_keys_kinds_and_duplicates_are_refused_with_a_reason(session: Sessio
 
 def test_sync_state_gives_last_sync_lag_and_a_scrubbed_last_error(session: Session, box: SecretBox) -> None:
     add(session, box, access_token=TOKEN)
-    service.record_sync_started(session=session, key="shop-eu", now=NOW)
+    sync_state.record_sync_started(session=session, key="shop-eu", now=NOW)
     newest = NOW - timedelta(hours=2, minutes=5)
-    service.record_sync_progress(session=session, key="shop-eu", cursor="c1", last_record_at=newest)
+    sync_state.record_sync_progress(session=session, key="shop-eu", cursor="c1", last_record_at=newest)
     # An older page later in the run does not move the newest change seen backwards.
-    service.record_sync_progress(
+    sync_state.record_sync_progress(
         session=session, key="shop-eu", cursor="c2", last_record_at=newest - timedelta(1)
     )
-    stored = service.record_sync_failed(
+    stored = sync_state.record_sync_failed(
         session=session,
         key="shop-eu",
         now=NOW,
@@ -251,7 +251,7 @@ def test_sync_state_gives_last_sync_lag_and_a_scrubbed_last_error(session: Sessi
     assert status.last_error == "refused token [secret]; another [secret] too"
     assert status.lag == timedelta(hours=2, minutes=5)
     assert status.lag_text == "2 h 5 min"
-    service.record_sync_succeeded(
+    sync_state.record_sync_succeeded(
         session=session, key="shop-eu", now=NOW, cursor="c3", last_record_at=None, summary="1 pages: orders 2"
     )
     status = service.status_of(service.get_source(session=session, key="shop-eu"), now=NOW)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotdash.clock import Clock
 from hotdash.db.session import session_factory, unit_of_work
 from hotdash.settings import get_settings
-from hotdash.store.sources import crypto, service
+from hotdash.store.sources import crypto, service, sync_state
 from hotdash.store.sources.cli import open_engine
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def fail_sync(
         # The traceback helps whoever fixes the bug; it goes through the same scrubbing as the message.
         logger.error("%s", config.scrub("".join(traceback.format_exception(exc))))
     with unit_of_work(factory) as session:
-        stored = service.record_sync_failed(
+        stored = sync_state.record_sync_failed(
             session=session, key=config.key, now=clock.now(), error=message, secrets=config.secrets.values()
         )
     raise SyncFailed(stored) from None

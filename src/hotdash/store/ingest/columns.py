@@ -61,20 +61,14 @@ def _natural_fields(entity: str) -> tuple[str, ...]:
     return tuple(field.get(column, column) for column in SPECS[entity].natural_key)
 
 
-def _natural_keys(
-    entity: str, store_id: int, columns: Mapping[str, Sequence[Any]], count: int
+def _keys(
+    names: Sequence[str], store_id: int, columns: Mapping[str, Sequence[Any]], count: int
 ) -> list[tuple[Any, ...] | None]:
-    """Each row's natural key, or None where a part is missing (then the row is found by external id)."""
-    parts = []
-    for name in _natural_fields(entity):
-        if name == "store_id":
-            parts.append([store_id] * count)
-        else:
-            parts.append(list(columns.get(name, [ABSENT] * count)))
-    keys: list[tuple[Any, ...] | None] = []
-    for key in zip(*parts, strict=True):
-        keys.append(None if None in key or ABSENT in key else key)
-    return keys
+    """Each row's key made of `names`, or None where a part is missing (then it is found by external id)."""
+    parts = [
+        [store_id] * count if name == "store_id" else columns.get(name, [ABSENT] * count) for name in names
+    ]
+    return [None if None in key or ABSENT in key else key for key in zip(*parts, strict=True)]
 
 
 def _unique_rows(
@@ -90,7 +84,7 @@ def _unique_rows(
     seen = Counter(external[i] for i in valid)
     rows = [i for i in valid if seen[external[i]] == 1]
     if spec.natural_key:
-        natural = _natural_keys(spec.name, store_id, columns, count)
+        natural = _keys(_natural_fields(spec.name), store_id, columns, count)
         repeated = Counter(natural[i] for i in valid if natural[i] is not None)
         rows = [i for i in rows if natural[i] is not None and repeated[natural[i]] == 1]
     for extra in spec.extra_fields:
@@ -173,13 +167,7 @@ def _unstored(
     }
     free = [value not in stored for value in wanted]
     if spec.natural_key:
-        count = len(wanted)
-        parts = [
-            [store_id] * count if c == "store_id" else values.get(c, [ABSENT] * count)
-            for c in spec.natural_key
-        ]
-        keys = list(zip(*parts, strict=True))
-        complete = [None not in key and ABSENT not in key for key in keys]
+        keys = _keys(spec.natural_key, store_id, values, len(wanted))
         key_columns = [table.c[column] for column in spec.natural_key]
         taken = {
             tuple(row)
@@ -187,12 +175,10 @@ def _unstored(
                 session,
                 key_columns,
                 tuple_(*key_columns),
-                [k for k, ok in zip(keys, complete, strict=True) if ok],
+                [key for key in keys if key is not None],
             )
         }
-        free = [
-            ok and whole and key not in taken for ok, whole, key in zip(free, complete, keys, strict=True)
-        ]
+        free = [ok and key is not None and key not in taken for ok, key in zip(free, keys, strict=True)]
     return free
 
 

@@ -2,8 +2,8 @@
 
 Admins add, change and disable sources; every change goes to the audit log with the names of the secrets
 involved, never their values. Syncs and webhook receivers read a source with its secrets decrypted through
-`load_config`, and report on themselves through `record_sync_started` / `record_sync_progress` /
-`record_sync_succeeded` / `record_sync_failed`: what the sources page and `hotdash sources list` show.
+`load_config`, and report on themselves through `sync_state`: what the sources page and `hotdash sources
+list` show.
 
 A secret can also come from the environment: `HOTDASH_SOURCE_<KEY>__<NAME>` (the key upper-cased with `-`
 as `_`, then two underscores, then the secret's name upper-cased) overrides the stored value, so a deployment
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -39,7 +39,6 @@ _KEY = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # A setting with one of these in its name is almost certainly a secret typed into the wrong place.
 _SECRET_LIKE = re.compile(r"token|secret|password|passwd|api_key|private_key|credential")
-ERROR_LIMIT = 2000
 
 
 class Unchanged(Enum):
@@ -447,67 +446,3 @@ def load_config(
         secrets=secrets,
         connector_state=json.loads(source.connector_state or "{}"),
     )
-
-
-def record_sync_started(*, session: Session, key: str, now: datetime) -> None:
-    """Note that a sync of `key` has started."""
-    source = get_source(session=session, key=key)
-    source.last_sync_started_at = now
-    source.last_sync_status = "running"
-    session.flush()
-
-
-def record_sync_progress(
-    *, session: Session, key: str, cursor: str | None, last_record_at: datetime | None
-) -> None:
-    """Store where the sync has got to; call it in the same unit of work as the page it committed."""
-    source = get_source(session=session, key=key)
-    source.cursor = cursor
-    if last_record_at is not None and (
-        source.last_record_at is None or last_record_at > source.last_record_at
-    ):
-        source.last_record_at = last_record_at
-    session.flush()
-
-
-def save_connector_state(*, session: Session, key: str, state: Mapping[str, Any]) -> None:
-    """Store what a connector keeps between runs; call it in the unit of work of the page that taught it."""
-    get_source(session=session, key=key).connector_state = json.dumps(state, sort_keys=True)
-    session.flush()
-
-
-def record_sync_succeeded(
-    *,
-    session: Session,
-    key: str,
-    now: datetime,
-    cursor: str | None,
-    last_record_at: datetime | None,
-    summary: str | None = None,
-) -> None:
-    """Note a finished sync: its cursor, the newest record it saw, what it brought; clears the last error."""
-    record_sync_progress(session=session, key=key, cursor=cursor, last_record_at=last_record_at)
-    source = get_source(session=session, key=key)
-    source.last_sync_finished_at = now
-    source.last_success_at = now
-    source.last_sync_status = "succeeded"
-    source.last_sync_summary = summary
-    source.last_error = None
-    source.last_error_at = None
-    session.flush()
-
-
-def record_sync_failed(
-    *, session: Session, key: str, now: datetime, error: str, secrets: Iterable[str] = ()
-) -> str:
-    """Note a failed sync with its error, every secret scrubbed out; return the text stored."""
-    source = get_source(session=session, key=key)
-    text = scrub(error, secrets)
-    if len(text) > ERROR_LIMIT:
-        text = text[: ERROR_LIMIT - 1] + "…"
-    source.last_sync_finished_at = now
-    source.last_sync_status = "failed"
-    source.last_error = text
-    source.last_error_at = now
-    session.flush()
-    return text

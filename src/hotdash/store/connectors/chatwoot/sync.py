@@ -28,7 +28,7 @@ from hotdash.store.connectors.chatwoot.mapper import map_conversations_page
 from hotdash.store.connectors.chatwoot.webhooks import keep_earliest_first_response
 from hotdash.store.connectors.syncing import OnPage, SyncFailed, Upsert, fail_sync
 from hotdash.store.models.support import Ticket
-from hotdash.store.sources import service
+from hotdash.store.sources import service, sync_state
 from hotdash.store.sources.crypto import SecretBox
 
 Sleep = Callable[[float], None]
@@ -86,7 +86,7 @@ class ChatwootSync:
         """Read every page of conversations; SyncFailed (recorded on the source) if it stops."""
         with unit_of_work(self.factory) as session:
             config = service.load_config(session=session, key=self.key, box=self.box, environ=self.environ)
-            service.record_sync_started(session=session, key=self.key, now=self.clock.now())
+            sync_state.record_sync_started(session=session, key=self.key, now=self.clock.now())
         try:
             url, token = self._endpoint(config)
             with httpx.Client(headers={"api_access_token": token}, timeout=30.0) as client:
@@ -98,7 +98,7 @@ class ChatwootSync:
         except (Exception, KeyboardInterrupt) as exc:
             self._fail(config, exc)
         with unit_of_work(self.factory) as session:
-            service.record_sync_succeeded(
+            sync_state.record_sync_succeeded(
                 session=session,
                 key=self.key,
                 now=self.clock.now(),
@@ -176,7 +176,7 @@ class ChatwootSync:
                 self.report.outcomes[record.outcome] += 1
             times = [t["updated_at"] for t in tickets if "updated_at" in t]
             newest = max(times) if times else None
-            service.record_sync_progress(session=session, key=self.key, cursor=None, last_record_at=newest)
+            sync_state.record_sync_progress(session=session, key=self.key, cursor=None, last_record_at=newest)
         self.report.pages += 1
         if self.on_page is not None:
             self.on_page("conversations", len(tickets))

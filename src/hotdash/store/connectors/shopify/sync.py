@@ -42,7 +42,7 @@ from hotdash.store.connectors.shopify.payloads import map_response
 from hotdash.store.connectors.shopify.values import PayloadError
 from hotdash.store.connectors.syncing import OnPage, SyncFailed, fail_sync
 from hotdash.store.models import Store
-from hotdash.store.sources import service
+from hotdash.store.sources import service, sync_state
 from hotdash.store.sources.crypto import SecretBox, SecretKeyError
 
 logger = logging.getLogger(__name__)
@@ -288,7 +288,7 @@ class ShopifySync:
             # Interrupted too: the page in flight is rolled back, the committed ones and their cursor stay.
             self._fail(config, exc)
         with unit_of_work(self.factory) as session:
-            service.record_sync_succeeded(
+            sync_state.record_sync_succeeded(
                 session=session,
                 key=self.key,
                 now=self.clock.now(),
@@ -300,7 +300,7 @@ class ShopifySync:
 
     def _store_cursor(self, cursor: Cursor) -> None:
         with unit_of_work(self.factory) as session:
-            service.record_sync_progress(
+            sync_state.record_sync_progress(
                 session=session, key=self.key, cursor=cursor.dump(), last_record_at=None
             )
 
@@ -314,7 +314,7 @@ class ShopifySync:
             except SecretKeyError as exc:
                 unreadable = str(exc)
             else:
-                service.record_sync_started(session=session, key=self.key, now=self.clock.now())
+                sync_state.record_sync_started(session=session, key=self.key, now=self.clock.now())
                 store = session.get(Store, config.store_id) if config.store_id is not None else None
                 if self.map_page is None:
                     known = config.connector_state.get("variant_of_item") or {}
@@ -324,7 +324,7 @@ class ShopifySync:
                     )
         if unreadable is not None:
             with unit_of_work(self.factory) as session:
-                service.record_sync_failed(
+                sync_state.record_sync_failed(
                     session=session, key=self.key, now=self.clock.now(), error=unreadable
                 )
             raise SyncFailed(unreadable)
@@ -414,7 +414,7 @@ class ShopifySync:
                     self.map_page.unmappable.clear()
                     if self.map_page.learned:
                         state = {"variant_of_item": self.map_page.variant_of_item}
-                        service.save_connector_state(session=session, key=self.key, state=state)
+                        sync_state.save_connector_state(session=session, key=self.key, state=state)
                         self.map_page.learned = False
                 result = self.upsert(session=session, store_id=config.store_id, source=self.key, batch=batch)
                 for record in result.records:
@@ -422,7 +422,7 @@ class ShopifySync:
                     if record.outcome == "rejected":
                         reasons = ", ".join(f"{e.field or 'record'}: {e.message}" for e in record.errors)
                         self.report.note_problem(f"{record.entity} {record.external_id}: {reasons}"[:300])
-            service.record_sync_progress(
+            sync_state.record_sync_progress(
                 session=session, key=self.key, cursor=after.dump(), last_record_at=newest
             )
         # Only now, after the commit, does the run move on from this page.

@@ -24,7 +24,7 @@ from hotdash.store.connectors.agents import complete_agents
 from hotdash.store.connectors.syncing import OnPage, SyncFailed, Upsert, fail_sync
 from hotdash.store.connectors.zendesk.client import Sleep, ZendeskClient, ZendeskError
 from hotdash.store.connectors.zendesk.mapper import ZendeskOptions, map_tickets_page
-from hotdash.store.sources import service
+from hotdash.store.sources import service, sync_state
 from hotdash.store.sources.crypto import SecretBox
 
 
@@ -75,7 +75,7 @@ class ZendeskSync:
         """Export every ticket changed since the cursor, page by page; SyncFailed if it stops."""
         with unit_of_work(self.factory) as session:
             config = service.load_config(session=session, key=self.key, box=self.box, environ=self.environ)
-            service.record_sync_started(session=session, key=self.key, now=self.clock.now())
+            sync_state.record_sync_started(session=session, key=self.key, now=self.clock.now())
         cursor = None if self.full else load_cursor(config.cursor)
         try:
             client = self._client(config)
@@ -86,7 +86,7 @@ class ZendeskSync:
         except (Exception, KeyboardInterrupt) as exc:
             self._fail(config, exc)
         with unit_of_work(self.factory) as session:
-            service.record_sync_succeeded(
+            sync_state.record_sync_succeeded(
                 session=session,
                 key=self.key,
                 now=self.clock.now(),
@@ -143,7 +143,7 @@ class ZendeskSync:
                     self.report.problems.append(f"{record.entity} {record.external_id}: {reasons}"[:300])
             times = [t["updated_at"] for t in batch.get("tickets", []) if "updated_at" in t]
             newest = max(times) if times else None
-            service.record_sync_progress(
+            sync_state.record_sync_progress(
                 session=session,
                 key=self.key,
                 cursor=json.dumps({"after_cursor": after}) if after else config.cursor,

@@ -305,9 +305,9 @@ class FileImport:
             if outcome != "rejected":
                 setattr(summary, outcome, getattr(summary, outcome) + number)
         chunk = prepared.chunk
-        turned_away = [(chunk.row(index), list(reasons)) for index, reasons in result.reasons.items()]
-        for row, reasons in sorted(turned_away, key=lambda pair: pair[0].number):
-            self._reject(row, reasons, summary, rejects)
+        self._reject(
+            [(chunk.row(index), list(reasons)) for index, reasons in result.reasons.items()], summary, rejects
+        )
 
     def _settle(
         self,
@@ -322,18 +322,18 @@ class FileImport:
                 turned_away.append((row, list(outcome.errors)))
             else:
                 setattr(summary, outcome.outcome, getattr(summary, outcome.outcome) + 1)
-        # In file order, whichever check turned a row away.
-        for row, errors in sorted(turned_away, key=lambda pair: pair[0].number):
-            self._reject(row, errors, summary, rejects)
+        self._reject(turned_away, summary, rejects)
 
     @staticmethod
     def _reject(
-        row: RawRow, errors: list[FieldError], summary: ImportSummary, rejects: RejectsWriter
+        turned_away: list[tuple[RawRow, list[FieldError]]], summary: ImportSummary, rejects: RejectsWriter
     ) -> None:
-        summary.rejected += 1
-        if len(summary.first_rejects) < FIRST_REJECTS:
-            summary.first_rejects.append(RejectedRow(row.number, tuple(errors)))
-        rejects.add(row.values, [FieldError("", f"row {row.number}"), *errors])
+        # In file order, whichever check turned a row away.
+        for row, errors in sorted(turned_away, key=lambda pair: pair[0].number):
+            summary.rejected += 1
+            if len(summary.first_rejects) < FIRST_REJECTS:
+                summary.first_rejects.append(RejectedRow(row.number, tuple(errors)))
+            rejects.add(row.values, [FieldError("", f"row {row.number}"), *errors])
 
     def _record(self, run: ImportRun, summary: ImportSummary) -> None:
         run.inserted, run.updated, run.unchanged = summary.inserted, summary.updated, summary.unchanged
