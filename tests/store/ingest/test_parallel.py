@@ -11,6 +11,7 @@ import gc
 import io
 import os
 import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -204,5 +205,7 @@ def test_an_import_that_fails_while_writing_stops_its_worker(session: Session, t
 
     with pytest.raises(RuntimeError, match="went away"):
         _import(session, path, fail)
-    # No worker left behind, though the exception (and its traceback) is still alive here.
+    # No worker left behind, nor the thread reading its chunks, though the exception (and its traceback) is
+    # still alive here.
     assert _worker_pids() == []
+    assert [t.name for t in threading.enumerate() if t.name == "import-chunks"] == []

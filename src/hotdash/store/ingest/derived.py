@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hotdash.db.dialects import in_values
@@ -31,22 +31,39 @@ def refresh_customer_figures(*, session: Session, customer_ids: Iterable[int]) -
     ids = sorted(set(customer_ids))
     if not ids:
         return
-    live = and_(Order.customer_id == Customer.id, Order.cancelled_at.is_(None))
-    count = select(func.count()).where(live).scalar_subquery()
-    spent = select(func.coalesce(func.sum(Order.total), 0)).where(live).scalar_subquery()
+    dialect = session.get_bind().dialect.name
+    # One pass over each customer's live orders gives all three figures (a subquery per figure read every
+    # order three times, and each import chunk touches most customers of a store again).
     refunded = (
         select(func.coalesce(func.sum(Refund.amount), 0))
-        .join(Order, Order.id == Refund.order_id)
-        .where(live, Refund.status == "processed")
+        .where(Refund.order_id == Order.id, Refund.status == "processed")
         .scalar_subquery()
     )
-    first = select(func.min(Order.placed_at)).where(live).scalar_subquery()
-    dialect = session.get_bind().dialect.name
     for part in chunks(ids, 50_000):
+        mine = in_values(dialect, Order.customer_id, part)
+        figures = (
+            select(
+                Order.customer_id.label("customer_id"),
+                func.min(Order.placed_at).label("first"),
+                func.count().label("count"),
+                (func.sum(Order.total) - func.sum(refunded)).label("spent"),
+            )
+            .where(mine, Order.cancelled_at.is_(None))
+            .group_by(Order.customer_id)
+            .subquery()
+        )
         session.execute(
             update(Customer)
-            .where(in_values(dialect, Customer.id, part))
-            .values(first_order_at=first, orders_count=count, total_spent=spent - refunded)
+            .where(Customer.id == figures.c.customer_id)
+            .values(first_order_at=figures.c.first, orders_count=figures.c.count, total_spent=figures.c.spent)
+            .execution_options(synchronize_session=False)
+        )
+        # A customer with no live order left (all cancelled, or moved to another customer) is back at zero.
+        live = select(Order.id).where(Order.customer_id == Customer.id, Order.cancelled_at.is_(None))
+        session.execute(
+            update(Customer)
+            .where(in_values(dialect, Customer.id, part), ~live.exists())
+            .values(first_order_at=None, orders_count=0, total_spent=0)
             .execution_options(synchronize_session=False)
         )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +15,13 @@ from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from hotdash.db.dialects import copy_rows
 from hotdash.db.types import Money, UTCDateTime
 from hotdash.store.ingest.absent import ABSENT
+from hotdash.store.ingest.packing import (
+    only_utc,
+    pickled_columns,
+    unpickled_columns,
+    utc_text,
+    utc_texts,
+)
 from hotdash.store.ingest.resolve import select_in
 from hotdash.store.ingest.results import FieldError, Outcome
 from hotdash.store.ingest.specs import SPECS, EntitySpec
@@ -123,27 +129,20 @@ class StoredForms:
 
     dialect: str
     columns: dict[str, list[Any]]
+    # The timestamp columns whose every value is in UTC: their texts give the datetimes back (packing).
+    utc: frozenset[str] = frozenset()
+
+    def utc_texts(self) -> dict[str, list[Any]]:
+        """The stored texts of the `utc` columns, from which `packing.utc_moments` rebuilds them."""
+        return {name: self.columns[name] for name in self.utc}
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"dialect": self.dialect, "columns": pickled_columns(self.columns)}
+        return {"dialect": self.dialect, "columns": pickled_columns(self.columns), "utc": self.utc}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         object.__setattr__(self, "dialect", state["dialect"])
         object.__setattr__(self, "columns", unpickled_columns(state["columns"]))
-
-
-def pickled_columns(columns: Mapping[str, list[Any]]) -> dict[str, bytes]:
-    """Columns pickled one at a time, to send to another process (the import worker's chunks).
-
-    One pickle of 750,000 values keeps them all in its memo table and takes three times longer than fifteen
-    pickles of 50,000.
-    """
-    return {name: pickle.dumps(values, pickle.HIGHEST_PROTOCOL) for name, values in columns.items()}
-
-
-def unpickled_columns(blobs: Mapping[str, bytes]) -> dict[str, list[Any]]:
-    """The columns `pickled_columns` sent, from our own worker process."""
-    return {name: pickle.loads(blob) for name, blob in blobs.items()}  # noqa: S301 - our own process's bytes
+        object.__setattr__(self, "utc", state["utc"])
 
 
 def stored_forms(dialect: Dialect, table: Table, columns: Mapping[str, Sequence[Any]]) -> StoredForms:
@@ -152,18 +151,24 @@ def stored_forms(dialect: Dialect, table: Table, columns: Mapping[str, Sequence[
     The import worker computes these while the importer writes the previous chunk (see files.parallel).
     """
     out: dict[str, list[Any]] = {}
+    utc = set()
     for name, values in columns.items():
         if name not in table.c:
             continue
+        kind = table.c[name].type
+        if dialect.name == "sqlite" and isinstance(kind, UTCDateTime) and only_utc(values):
+            out[name] = utc_texts(values)  # ABSENT and null kept, so no second pass
+            utc.add(name)
+            continue
         present = [value for value in values if value is not ABSENT]
-        converted = _storage(dialect, table.c[name].type, present)
+        converted = _storage(dialect, kind, present)
         if converted is None:
             continue
         if len(present) < len(values):
             forms = iter(converted)
             converted = [ABSENT if value is ABSENT else next(forms) for value in values]
         out[name] = converted
-    return StoredForms(dialect.name, out)
+    return StoredForms(dialect.name, out, frozenset(utc))
 
 
 def _storage(dialect: Dialect, kind: Any, values: Sequence[Any]) -> list[Any] | None:
@@ -186,17 +191,11 @@ def sqlite_money(values: Sequence[Any], processor: Callable[[Any], Any]) -> list
 def sqlite_utc_texts(values: Sequence[Any], processor: Callable[[Any], Any]) -> list[Any]:
     """What UTCDateTime's processor makes of each value on SQLite, without its two calls per value.
 
-    Validated timestamps are already in UTC; their stored text is SQLAlchemy's SQLite layout
-    ("YYYY-MM-DD HH:MM:SS.ffffff"), which is what isoformat writes with these arguments, before the offset
-    (isoformat pads the year to four digits, so the length is fixed). Anything else (null, another zone, a
-    naive value to refuse) goes through the processor itself; null stays null.
+    Validated timestamps are already in UTC; their stored text is `packing.utc_texts`'s. Anything else
+    (another zone, a naive value to refuse) goes through the processor itself; null stays null.
     """
     return [
-        v.isoformat(" ", "microseconds")[:26]
-        if type(v) is datetime and v.tzinfo is UTC
-        else None
-        if v is None
-        else processor(v)
+        utc_text(v) if type(v) is datetime and v.tzinfo is UTC else None if v is None else processor(v)
         for v in values
     ]
 

@@ -13,6 +13,7 @@ import gc
 import io
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import tempfile
@@ -138,8 +139,9 @@ class ChunkWorker:
 
     The worker is a new interpreter (`python -m hotdash.store.ingest.files.worker`), never a fork: the web
     app has threads (scheduler, server), and a forked copy of a threaded process can inherit a lock one of
-    them held. It writes pickled chunks to its stdout; the pipe's buffer is the read-ahead, so the worker
-    blocks once it is a chunk ahead and memory stays flat. A worker that dies ends its pipe: noticed at once.
+    them held. It writes pickled chunks to its stdout, and a thread of this process reads one chunk ahead
+    (`_Receiver`): the worker blocks once it is a chunk ahead of that, so memory stays flat. A worker that
+    dies ends its pipe: noticed at once.
     """
 
     def __init__(
@@ -155,6 +157,7 @@ class ChunkWorker:
     ) -> None:
         self._arguments = [str(path), encoding, fmt, entity, timezone, str(size), dialect]
         self._process: subprocess.Popen[bytes] | None = None
+        self._receiver: _Receiver | None = None
         # Its stderr, read only to say why it died; a file, so a long traceback cannot block it.
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__
 
@@ -177,25 +180,30 @@ class ChunkWorker:
         if process is not None:
             if process.poll() is None:
                 process.kill()
+            process.wait(timeout=30)
+            # The kill ended the pipe, so a read the receiver has in progress returns (at its end).
+            if self._receiver is not None:
+                self._receiver.stop()
             if process.stdout is not None:
                 process.stdout.close()
-            process.wait(timeout=30)
         self._errors.close()
 
     def __iter__(self) -> Iterator[Prepared]:
         process = self._process
         assert process is not None, "use the worker in a with block"
-        stream = process.stdout
-        assert stream is not None
+        receiver = _Receiver(process.stdout)
+        self._receiver = receiver
         while True:
-            try:
-                kind, payload = _receive(stream)
-            except EOFError:
+            message = receiver.next()
+            if isinstance(message, EOFError):
                 code = process.wait(timeout=30)
                 self._errors.seek(0)
                 last = self._errors.read().decode("utf-8", "replace").strip().splitlines()[-1:]
                 why = f": {last[0]}" if last else ""
                 raise FileProblem(f"the process reading the file stopped (exit code {code}){why}") from None
+            if isinstance(message, BaseException):
+                raise message
+            kind, payload = message
             if kind == "done":
                 return
             if kind == "failed":
@@ -203,6 +211,46 @@ class ChunkWorker:
                 raise FileProblem(f"reading the file failed: {reason}") from RuntimeError(trace)
             assert isinstance(payload, Prepared)
             yield payload
+
+
+class _Receiver:
+    """Reads and unpickles the worker's next message in a thread while the importer writes the last one.
+
+    Unpickling a chunk is about a tenth of the importer's time per row, and the importer spends most of the
+    rest inside SQLite, which lets other threads run. One message is read ahead, no more: the worker stays
+    one chunk ahead of that, and memory holds two chunks besides the one being written.
+    """
+
+    def __init__(self, stream: IO[bytes] | None) -> None:
+        assert stream is not None
+        self._stream = stream
+        self._wanted = threading.Semaphore(1)  # released each time the importer takes a message
+        self._messages: queue.Queue[tuple[str, object] | BaseException] = queue.Queue()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="import-chunks", daemon=True)
+        self._thread.start()
+
+    def next(self) -> tuple[str, object] | BaseException:
+        message = self._messages.get()
+        self._wanted.release()
+        return message
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            if not self._wanted.acquire(timeout=0.1):
+                continue
+            try:
+                message: tuple[str, object] | BaseException = _receive(self._stream)
+            except BaseException as error:  # handed to the importer, which raises it
+                message = error
+            self._messages.put(message)
+            if not isinstance(message, tuple) or message[0] != "chunk":
+                return
+
+    def stop(self) -> None:
+        """Stop reading; call after the worker's pipe is closed, so a read in progress returns."""
+        self._stopped.set()
+        self._thread.join(timeout=30)
 
 
 def usable_cores() -> int:

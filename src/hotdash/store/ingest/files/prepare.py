@@ -19,10 +19,11 @@ from hotdash.store.ingest.files.chunks import Chunk
 from hotdash.store.ingest.files.columnar import ColumnarConverter
 from hotdash.store.ingest.files.formats import ERROR_COLUMN
 from hotdash.store.ingest.files.parse import converters
+from hotdash.store.ingest.packing import pickled_columns, unpickled_columns
 from hotdash.store.ingest.records import describe_type
 from hotdash.store.ingest.results import FieldError
 from hotdash.store.ingest.upsert import validate_record
-from hotdash.store.ingest.writer import StoredForms, pickled_columns, unpickled_columns
+from hotdash.store.ingest.writer import StoredForms
 
 TextConverters = dict[str, tuple[Callable[[str], Any], bool]]
 
@@ -75,10 +76,14 @@ class Prepared:
     position: int | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "columns": pickled_columns(self.columns)}  # see pickled_columns
+        # UTC timestamps whose stored texts travel with the chunk are rebuilt from them (see packing).
+        texts = self.stored.utc_texts() if self.stored is not None else None
+        return {**self.__dict__, "columns": pickled_columns(self.columns, texts)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update({**state, "columns": unpickled_columns(state["columns"])})
+        stored: StoredForms | None = state["stored"]  # unpickled before this object's own state
+        texts = stored.utc_texts() if stored is not None else None
+        self.__dict__.update({**state, "columns": unpickled_columns(state["columns"], texts)})
 
     def row_errors(self) -> list[list[FieldError]]:
         """One list per row (empty for a valid row), as the upsert core takes them."""
