@@ -14,6 +14,8 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from hotdash.store.delays import refresh_delay_rollups
+from hotdash.store.ingest.absent import ABSENT
+from hotdash.store.ingest.columns import upsert_columns
 from hotdash.store.ingest.derived import MAX_SPANS, spans
 from hotdash.store.ingest.upsert import upsert_batch
 from hotdash.store.models import (
@@ -81,6 +83,58 @@ def test_lifetime_figures_follow_cancellations_refunds_and_reassignment(
 
     assert figures(session, "C1") == expected_figures(session, "C1") == (None, 0, Decimal("0.00"))
     assert figures(session, "C2") == expected_figures(session, "C2") == (at(3, 8, 5), 1, Decimal("12.50"))
+
+
+def _new_orders(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Order records as upsert_columns takes them: field -> one value per row, ABSENT where left out."""
+    base = {
+        "channel": "web",
+        "currency": "EUR",
+        "financial_status": "paid",
+        "fulfillment_status": "fulfilled",
+    }
+    records = [
+        {**base, "number": f"#{r['external_id']}", "subtotal": r["total"], "updated_at": r["placed_at"], **r}
+        for r in rows
+    ]
+    names = sorted({name for record in records for name in record})
+    return {name: [record.get(name, ABSENT) for record in records] for name in names}
+
+
+def test_new_orders_add_to_their_customers_figures_as_a_recount_would(
+    session: Session, store_id: int
+) -> None:
+    load(session, store_id, small_shop())  # C1: O1 45 + O2 20, O3 cancelled, R1 processed 10; C2: none
+
+    # New orders only: each customer's figures grow by its new live orders, none of them read again.
+    new = _new_orders([
+        {"external_id": "O10", "customer_external_id": "C1", "total": Decimal("7.50"), "placed_at": at(1, 8)},
+        {"external_id": "O11", "customer_external_id": "C1", "total": Decimal("99.00"), "placed_at": at(1, 7),
+         "cancelled_at": at(1, 9)},
+        {"external_id": "O12", "customer_external_id": "C2", "total": Decimal("3.25"), "placed_at": at(5)},
+        {"external_id": "O13", "customer_external_id": "C2", "total": Decimal("1.10"), "placed_at": at(6)},
+        {"external_id": "O14", "total": Decimal("5.00"), "placed_at": at(6)},
+    ])  # fmt: skip
+    result = upsert_columns(session=session, store_id=store_id, source="csv", entity="orders", columns=new,
+                            errors=[[] for _ in new["external_id"]])  # fmt: skip
+    session.commit()
+    assert result.outcomes == ["inserted"] * 5
+    assert figures(session, "C1") == expected_figures(session, "C1") == (at(1, 8), 3, Decimal("62.50"))
+    assert figures(session, "C2") == expected_figures(session, "C2") == (at(5), 2, Decimal("4.35"))
+
+    # New orders beside an update that moves O2 from C1 to C2: both are recounted, the new orders with them.
+    mixed = _new_orders([
+        {"external_id": "O15", "customer_external_id": "C1", "total": Decimal("2.00"), "placed_at": at(7)},
+        {"external_id": "O16", "customer_external_id": "C2", "total": Decimal("4.00"), "placed_at": at(7)},
+        {"external_id": "O2", "customer_external_id": "C2", "total": Decimal("20.00"),
+         "placed_at": at(3, 8, 5), "number": "#1002", "updated_at": at(9)},
+    ])  # fmt: skip
+    result = upsert_columns(session=session, store_id=store_id, source="csv", entity="orders", columns=mixed,
+                            errors=[[] for _ in mixed["external_id"]])  # fmt: skip
+    session.commit()
+    assert result.outcomes == ["inserted", "inserted", "updated"]
+    assert figures(session, "C1") == expected_figures(session, "C1") == (at(1, 8), 3, Decimal("44.50"))
+    assert figures(session, "C2") == expected_figures(session, "C2") == (at(3, 8, 5), 4, Decimal("28.35"))
 
 
 def rollup_rows(session: Session) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:

@@ -260,7 +260,8 @@ def upsert_columns(
     outcomes: list[Outcome] = ["inserted"] * count
     written: list[str] = []
     if rows:
-        touched.note_new(entity, values)
+        # New rows only: each adds to its customer's figures, no customer need be read again.
+        touched.note_new(entity, values, shares=True)
         insert_columns(session, spec.table, values, ready=_ready(session, stored, values, rows))
         written.extend(values["external_id"])
     inserted = set(rows)

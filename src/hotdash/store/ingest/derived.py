@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotdash.db.dialects import in_values
+from hotdash.db.types import Money, UTCDateTime
 from hotdash.store.delays import refresh_delay_rollups
 from hotdash.store.ingest.resolve import chunks
+from hotdash.store.ingest.writer import CustomerShare
 from hotdash.store.models import Customer, Order, Refund, Store
 from hotdash.store.rollups import refresh_rollups
 
@@ -66,6 +69,36 @@ def refresh_customer_figures(*, session: Session, customer_ids: Iterable[int]) -
             .values(first_order_at=None, orders_count=0, total_spent=0)
             .execution_options(synchronize_session=False)
         )
+
+
+def add_customer_shares(*, session: Session, shares: Mapping[int, CustomerShare]) -> None:
+    """Add what new live orders bring to their customers' stored figures (`Touched.customer_shares`).
+
+    The same as recomputing those customers (refresh_customer_figures) while the stored figures are those of
+    the orders already written, which every write keeps true; one UPDATE per customer by its key, without
+    reading any of its orders, which a large import would otherwise read again for every chunk.
+    """
+    if not shares:
+        return
+    first = bindparam("_first", type_=UTCDateTime())
+    table = cast(Table, Customer.__table__)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values(
+            orders_count=table.c.orders_count + bindparam("_orders"),
+            total_spent=table.c.total_spent + bindparam("_spent", type_=Money()),
+            first_order_at=case(
+                (or_(table.c.first_order_at.is_(None), table.c.first_order_at > first), first),
+                else_=table.c.first_order_at,
+            ),
+        )
+    )
+    rows = [
+        {"_id": customer, "_orders": share.orders, "_spent": share.spent, "_first": share.first}
+        for customer, share in sorted(shares.items())
+    ]
+    session.connection().execute(statement, rows)
 
 
 def spans(moments: Iterable[datetime]) -> list[tuple[datetime, datetime]]:

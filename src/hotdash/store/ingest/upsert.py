@@ -47,7 +47,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotdash.store.ingest.derived import refresh_customer_figures, refresh_touched_rollups
+from hotdash.store.ingest.derived import (
+    add_customer_shares,
+    refresh_customer_figures,
+    refresh_touched_rollups,
+)
 from hotdash.store.ingest.published import publish_upserted
 from hotdash.store.ingest.records import DERIVED, RECORDS, patch_model, required_fields
 from hotdash.store.ingest.resolve import link_tickets, resolve_references
@@ -272,7 +276,13 @@ def check_store(session: Session, store_id: int) -> None:
 
 def refresh_derived(*, session: Session, store_id: int, touched: Touched) -> None:
     """Bring lifetime figures and rollups in step with what the batch touched, and flush."""
-    refresh_customer_figures(session=session, customer_ids=touched.customers_of_orders(session))
+    recomputed = touched.customers_of_orders(session)
+    refresh_customer_figures(session=session, customer_ids=recomputed)
+    # A customer recomputed has its new orders counted already (they are written by now).
+    add_customer_shares(
+        session=session,
+        shares={c: share for c, share in touched.customer_shares.items() if c not in recomputed},
+    )
     moments: list[datetime] = touched.order_moments(session)
     refresh_touched_rollups(session=session, store_id=store_id, moments=moments)
     session.flush()

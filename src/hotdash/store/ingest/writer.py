@@ -29,6 +29,15 @@ from hotdash.store.models import Order
 
 
 @dataclass
+class CustomerShare:
+    """What some new live orders of one customer add to its lifetime figures."""
+
+    orders: int
+    spent: Decimal
+    first: datetime
+
+
+@dataclass
 class Touched:
     """What a batch changed that derived figures depend on."""
 
@@ -37,6 +46,9 @@ class Touched:
     line_order_ids: set[int] = field(default_factory=set)
     refund_order_ids: set[int] = field(default_factory=set)
     shipment_order_ids: set[int] = field(default_factory=set)
+    # What new live orders add to their customers' lifetime figures: customer id -> (orders, their total,
+    # the earliest placing). Added to the stored figures of the customers not recomputed (derived).
+    customer_shares: dict[int, CustomerShare] = field(default_factory=dict)
 
     def order_moments(self, session: Session) -> list[datetime]:
         """Return the placed_at of every order whose rollup contribution may have changed.
@@ -51,11 +63,18 @@ class Touched:
         rows = select_in(session, [Order.customer_id], Order.id, self.refund_order_ids)
         return self.customer_ids | {row[0] for row in rows if row[0] is not None}
 
-    def note_new(self, entity: str, columns: Mapping[str, Sequence[Any]]) -> None:
-        """`note` for rows being inserted, given as columns (column name -> one value per row)."""
+    def note_new(self, entity: str, columns: Mapping[str, Sequence[Any]], *, shares: bool = False) -> None:
+        """`note` for rows being inserted, given as columns (column name -> one value per row).
+
+        With `shares`, new orders are noted as what they add to their customers' figures (`customer_shares`),
+        which needs their total and cancelled_at too; without, their customers are recomputed.
+        """
         if entity == "orders":
             self.moments.extend(m for m in columns.get("placed_at", ()) if m is not None)
-            self.customer_ids.update(c for c in columns.get("customer_id", ()) if c is not None)
+            if shares:
+                self._share(columns)
+            else:
+                self.customer_ids.update(c for c in columns.get("customer_id", ()) if c is not None)
         elif entity in ("order_lines", "refunds", "shipments"):
             ids = {
                 "order_lines": self.line_order_ids,
@@ -63,6 +82,23 @@ class Touched:
                 "shipments": self.shipment_order_ids,
             }[entity]
             ids.update(o for o in columns.get("order_id", ()) if o is not None)
+
+    def _share(self, columns: Mapping[str, Sequence[Any]]) -> None:
+        placed = columns["placed_at"]
+        nothing = [None] * len(placed)
+        customers, cancelled = columns.get("customer_id", nothing), columns.get("cancelled_at", nothing)
+        for customer, cancelled_at, total, placed_at in zip(
+            customers, cancelled, columns["total"], placed, strict=True
+        ):
+            if customer is None or cancelled_at is not None:
+                continue  # a cancelled order counts for no one
+            share = self.customer_shares.get(customer)
+            if share is None:
+                self.customer_shares[customer] = CustomerShare(1, total, placed_at)
+            else:
+                share.orders += 1
+                share.spent += total
+                share.first = min(share.first, placed_at)
 
     def note(self, entity: str, values: Mapping[str, Any], before: Mapping[str, Any] | None) -> None:
         for state in (values, before) if before is not None else (values,):
