@@ -217,8 +217,8 @@ class _Receiver:
     """Reads and unpickles the worker's next message in a thread while the importer writes the last one.
 
     Unpickling a chunk is about a tenth of the importer's time per row, and the importer spends most of the
-    rest inside SQLite, which lets other threads run. One message is read ahead, no more: the worker stays
-    one chunk ahead of that, and memory holds two chunks besides the one being written.
+    rest inside SQLite, which lets other threads run. One message is read ahead, no more: this process holds
+    the chunk being written and the next one, and the worker prepares the one after.
     """
 
     def __init__(self, stream: IO[bytes] | None) -> None:
