@@ -18,9 +18,10 @@ from hotdash.auth import api as auth_api
 from hotdash.auth import pages as auth_pages
 from hotdash.auth.deps import current_user
 from hotdash.auth.throttle import LoginThrottle
+from hotdash.auth.usage import UsageRecorder
 from hotdash.clock import SystemClock
 from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
+from hotdash.db.session import engine_from_settings, session_factory, unit_of_work, writing_session_factory
 from hotdash.detection import api as detection_api
 from hotdash.detection.defaults import install_defaults
 from hotdash.detection.models import Rule
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
     app.state.clock = SystemClock()
     app.state.login_throttle = LoginThrottle()
+    app.state.usage_recorder = UsageRecorder(writing_session_factory(engine))
     # Webhooks: a group-commit writer stores deliveries before they are acknowledged; a background thread,
     # woken by each commit, maps them into the model (`hotdash ingest process` does the same from the CLI).
     registry = webhook_registry(settings, app.state.session_factory)

@@ -7,15 +7,32 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hotdash.auth import audit, passwords, service
 from hotdash.auth.errors import AccountError, EmailTaken, LastAdmin, NotAllowed
 from hotdash.auth.models import ApiToken, AuditEntry, Role, User, WebSession
 from hotdash.auth.passwords import WeakPasswordError
+from hotdash.auth.usage import UsageRecorder
 from tests.auth.helpers import PASSWORD
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def use_session(session: Session, token: str, now: datetime) -> bool:
+    """Sign a changing request in with a session cookie at `now`; tell whether it worked."""
+    found = service.resolve_session(session=session, token=token, now=now)
+    if found is not None:
+        UsageRecorder(sessionmaker()).session_used(found[0], now, within=session)
+    return found is not None
+
+
+def use_token(session: Session, token: str, now: datetime) -> bool:
+    """Sign a changing request in with an API token at `now`; tell whether it worked."""
+    found = service.resolve_token(session=session, token=token, now=now)
+    if found is not None:
+        UsageRecorder(sessionmaker()).token_used(found[0], now, within=session)
+    return found is not None
 
 
 def make(
@@ -197,11 +214,14 @@ def test_a_session_slides_with_use_but_touches_the_database_at_most_once_a_minut
     token = service.start_session(session=session, user=user, now=NOW).token
     stored = session.scalars(select(WebSession)).one()
 
-    service.resolve_session(session=session, token=token, now=NOW + timedelta(seconds=30))
+    use_session(session, token, NOW + timedelta(seconds=30))
     assert stored.last_seen_at == NOW  # not yet a minute
 
     later = NOW + timedelta(hours=11)
-    service.resolve_session(session=session, token=token, now=later)
+    found = service.resolve_session(session=session, token=token, now=later)
+    assert stored.last_seen_at == NOW  # resolving alone never writes: a GET only reads
+    assert found is not None
+    use_session(session, token, later)
     assert stored.last_seen_at == later
     assert stored.expires_at == later + timedelta(hours=12)
 
@@ -210,15 +230,9 @@ def test_a_session_ends_after_twelve_idle_hours(session: Session) -> None:
     user = make(session)
     token = service.start_session(session=session, user=user, now=NOW).token
 
-    assert (
-        service.resolve_session(session=session, token=token, now=NOW + timedelta(hours=11, minutes=59))
-        is not None
-    )
+    assert use_session(session, token, NOW + timedelta(hours=11, minutes=59))
     # Used at 11:59, so it now lasts until 23:59.
-    assert (
-        service.resolve_session(session=session, token=token, now=NOW + timedelta(hours=23, minutes=58))
-        is not None
-    )
+    assert use_session(session, token, NOW + timedelta(hours=23, minutes=58))
     assert service.resolve_session(session=session, token=token, now=NOW + timedelta(hours=36)) is None
 
 
@@ -227,9 +241,7 @@ def test_a_session_ends_seven_days_after_sign_in_however_busy(session: Session) 
     token = service.start_session(session=session, user=user, now=NOW).token
 
     for hour in range(6, 7 * 24, 6):  # busy every six hours, up to 6 days 18 hours
-        assert (
-            service.resolve_session(session=session, token=token, now=NOW + timedelta(hours=hour)) is not None
-        )
+        assert use_session(session, token, NOW + timedelta(hours=hour))
     stored = session.scalars(select(WebSession)).one()
     assert stored.expires_at <= NOW + timedelta(days=7)
     assert service.resolve_session(session=session, token=token, now=NOW + timedelta(days=7)) is None
@@ -278,9 +290,13 @@ def test_a_token_resolves_to_its_user_and_notes_its_use(session: Session) -> Non
     made = service.create_token(session=session, user=robot, name="t", actor=None, now=NOW)
 
     assert service.resolve_token(session=session, token=made.token, now=NOW) == (made.record, robot)
+    assert made.record.last_used_at is None  # resolving alone never writes
+    assert use_token(session, made.token, NOW)
     assert made.record.last_used_at == NOW
-    service.resolve_token(session=session, token=made.token, now=NOW + timedelta(seconds=10))
+    assert use_token(session, made.token, NOW + timedelta(seconds=59))
     assert made.record.last_used_at == NOW  # at most once a minute
+    assert use_token(session, made.token, NOW + timedelta(seconds=60))
+    assert made.record.last_used_at == NOW + timedelta(seconds=60)
     assert service.resolve_token(session=session, token=made.token[:-1], now=NOW) is None
     assert service.resolve_token(session=session, token="not-a-token", now=NOW) is None
 

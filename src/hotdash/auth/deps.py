@@ -25,8 +25,9 @@ from starlette.responses import Response
 from hotdash.auth import service
 from hotdash.auth.errors import CsrfFailed, NotAuthenticated, PermissionDenied
 from hotdash.auth.models import Role, User, WebSession
+from hotdash.auth.usage import UsageRecorder
 from hotdash.clock import Clock
-from hotdash.db.session import DbSession
+from hotdash.db.session import READ_ONLY_METHODS, DbSession
 
 SESSION_COOKIE = "hotdash_session"
 CSRF_FIELD = "csrf_token"
@@ -87,6 +88,7 @@ def resolve_principal(
                 "This API token does not work: it is unknown, revoked or expired, or its user is deactivated."
             )
         principal = Principal(user=found_token[1], web_session=None)
+        _usage(request).token_used(found_token[0], now(request), within=_writing(request, session))
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         found_session = (
@@ -94,6 +96,7 @@ def resolve_principal(
         )
         if found_session is not None:
             principal = Principal(user=found_session[1], web_session=found_session[0])
+            _usage(request).session_used(found_session[0], now(request), within=_writing(request, session))
     # Templates read these to show who is signed in and to put the CSRF token into forms and htmx requests.
     user = principal.user if principal else None
     request.state.user = SignedIn(user.id, user.email, user.name, user.role) if user else None
@@ -101,6 +104,17 @@ def resolve_principal(
         principal.web_session.csrf_token if principal and principal.web_session else None
     )
     return principal
+
+
+def _usage(request: Request) -> UsageRecorder:
+    recorder: UsageRecorder = request.app.state.usage_recorder
+    return recorder
+
+
+def _writing(request: Request, session: DbSession) -> DbSession | None:
+    # A request that may change data holds the write lock already and records the use itself; a reader
+    # leaves it to the recorder's own short transaction.
+    return None if request.method in READ_ONLY_METHODS else session
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(resolve_principal)]

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotdash.auth import passwords
@@ -304,7 +304,7 @@ def start_session(*, session: Session, user: User, now: datetime) -> NewSession:
 
 
 def resolve_session(*, session: Session, token: str, now: datetime) -> tuple[WebSession, User] | None:
-    """Return the live session for a cookie value and its user, sliding its expiry; None if there is none."""
+    """Return the live session for a cookie value and its user; None if there is none. Reads only."""
     if not token or len(token) > _MAX_SECRET_LENGTH:
         return None
     row = session.execute(
@@ -318,11 +318,23 @@ def resolve_session(*, session: Session, token: str, now: datetime) -> tuple[Web
     hard_end = web_session.created_at + SESSION_MAX_AGE
     if not user.is_active or now >= web_session.expires_at or now >= hard_end:
         return None
-    if now - web_session.last_seen_at >= TOUCH_INTERVAL:
-        web_session.last_seen_at = now
-        web_session.expires_at = min(now + SESSION_IDLE, hard_end)
-        session.flush()
     return web_session, user
+
+
+def session_use_due(web_session: WebSession, now: datetime) -> bool:
+    """Tell whether a session's last use (and so its sliding expiry) is due to be written again."""
+    return now - web_session.last_seen_at >= TOUCH_INTERVAL
+
+
+def touch_session(*, session: Session, session_id: int, created_at: datetime, now: datetime) -> None:
+    """Record a session's use at `now` and slide its expiry; an older `now` changes nothing."""
+    # Resolving a session only reads: a GET must never write inside its read transaction (SQLite refuses
+    # to upgrade it once another connection has committed). The caller runs this in a writing transaction.
+    session.execute(
+        update(WebSession)
+        .where(WebSession.id == session_id, WebSession.last_seen_at < now)
+        .values(last_seen_at=now, expires_at=min(now + SESSION_IDLE, created_at + SESSION_MAX_AGE))
+    )
 
 
 def end_session(*, session: Session, web_session: WebSession) -> None:
@@ -390,7 +402,7 @@ def create_token(
 
 
 def resolve_token(*, session: Session, token: str, now: datetime) -> tuple[ApiToken, User] | None:
-    """Return the usable token for a bearer value and its user, noting the use; None if there is none."""
+    """Return the usable token for a bearer value and its user; None if there is none. Reads only."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > _MAX_SECRET_LENGTH:
         return None
     row = session.execute(
@@ -405,10 +417,21 @@ def resolve_token(*, session: Session, token: str, now: datetime) -> tuple[ApiTo
         return None
     if api_token.expires_at is not None and now >= api_token.expires_at:
         return None
-    if api_token.last_used_at is None or now - api_token.last_used_at >= TOUCH_INTERVAL:
-        api_token.last_used_at = now
-        session.flush()
     return api_token, user
+
+
+def token_use_due(api_token: ApiToken, now: datetime) -> bool:
+    """Tell whether a token's last use is due to be written again."""
+    return api_token.last_used_at is None or now - api_token.last_used_at >= TOUCH_INTERVAL
+
+
+def touch_token(*, session: Session, token_id: int, now: datetime) -> None:
+    """Record a token's use at `now`; an older `now` than the stored one changes nothing."""
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now))
+        .values(last_used_at=now)
+    )
 
 
 def get_token(*, session: Session, token_id: int) -> ApiToken | None:
