@@ -85,7 +85,44 @@ def test_passwords_need_twelve_characters_and_the_error_does_not_repeat_it(sessi
     assert "has 11" in str(refused.value)
     assert "hunter2hunt" not in str(refused.value)
     assert session.scalar(select(User)) is None
-    make(session, password="x" * 12)  # exactly twelve is enough
+    make(session, password="violet kayak")  # exactly twelve is enough
+
+
+REFUSALS = {
+    "aaaaaaaaaaaa": 'Repeats like "aaa" are easy to guess. Add another word or two. Uncommon words are '
+    "better. Avoid repeated words and characters. A few unrelated words make a strong password that is easy "
+    "to remember.",
+    "password1234": "This is a very common password. Add another word or two. Uncommon words are better. "
+    "A few unrelated words make a strong password that is easy to remember.",
+    "qwertyuiop12": "This is similar to a commonly used password. Add another word or two. Uncommon words "
+    "are better. A few unrelated words make a strong password that is easy to remember.",
+    "Ana.Lopez-2026": "A password cannot contain your own email or name: it is the first guess.",
+    "violet\tkayak!": "A password cannot contain control or invisible characters.",
+    "violet\u200bkayak": "A password cannot contain control or invisible characters.",
+}
+
+
+@pytest.mark.parametrize("password", sorted(REFUSALS))
+def test_guessable_passwords_are_refused_saying_why(session: Session, password: str) -> None:
+    with pytest.raises(WeakPasswordError) as refused:
+        make(session, "ana.lopez@example.com", password=password)
+
+    assert str(refused.value) == REFUSALS[password]
+    assert session.scalar(select(User)) is None
+
+
+def test_a_password_change_is_held_to_the_same_rules(session: Session) -> None:
+    user = make(session, "ana.lopez@example.com")
+
+    with pytest.raises(WeakPasswordError, match="very common password"):
+        service.set_password(session=session, user=user, password="password1234", actor=user, now=NOW)
+    service.set_password(session=session, user=user, password="orbit lemon clay", actor=user, now=NOW)
+    assert passwords.verify_password(user.password_hash, "orbit lemon clay")
+
+
+def test_unrelated_words_and_random_passwords_pass() -> None:
+    for password in ("violet kayak", "orbit lemon clay", "zq8Lm3pW0xr2", passwords.generate_password()):
+        passwords.check_password(password, context=("ana.lopez@example.com", "Ana López"))
 
 
 def test_only_admins_manage_users(session: Session) -> None:

@@ -116,7 +116,7 @@ def create_user(
     user = User(
         email=address,
         name=display_name,
-        password_hash=passwords.hash_password(password),
+        password_hash=passwords.hash_password(password, context=(address, display_name)),
         role=Role(role).value,
         is_active=True,
         created_at=now,
@@ -221,7 +221,7 @@ def set_password(*, session: Session, user: User, password: str, actor: User | N
     """Give a user a new password and end their browser sessions (audited, without the password)."""
     if actor is not None and actor.id != user.id:
         _require_admin(actor, "set other users' passwords")
-    user.password_hash = passwords.hash_password(password)
+    user.password_hash = passwords.hash_password(password, context=(user.email, user.name))
     session.execute(delete(WebSession).where(WebSession.user_id == user.id))
     session.flush()
     record(
