@@ -41,6 +41,7 @@ from hotdash.tiles import thresholds_api
 from hotdash.web import dashboard, detection_pages, docs, imports, pages, records, rule_pages
 from hotdash.web.deps import require_current_schema
 from hotdash.web.errors import ErrorResponse, install_error_handlers
+from hotdash.web.headers import SecurityHeaders
 from hotdash.web.templating import STATIC_DIR, make_templates
 
 logger = logging.getLogger(__name__)
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     # Everything that reads the model needs the schema at head; a 503 that says "run hotdash db upgrade"

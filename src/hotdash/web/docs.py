@@ -11,6 +11,8 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from starlette.responses import HTMLResponse, JSONResponse
 
+from hotdash.web.headers import policy_allowing
+
 SWAGGER_UI = "vendor/swagger-ui"
 OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
 OPENAPI_PATH = "/openapi.json"
@@ -28,7 +30,7 @@ def swagger_ui(request: Request) -> HTMLResponse:
     """Return the Swagger UI page for this app's OpenAPI schema."""
     app: FastAPI = request.app
     root_path: str = request.scope.get("root_path", "").rstrip("/")
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url=request.url_for("openapi_schema").path,
         title=f"{app.title} API",
         swagger_js_url=_static_path(request, "swagger-ui-bundle.js"),
@@ -38,6 +40,9 @@ def swagger_ui(request: Request) -> HTMLResponse:
         # Swagger UI's default validator badge would send the schema's URL to validator.swagger.io.
         swagger_ui_parameters={"validatorUrl": None},
     )
+    # Swagger UI starts from an inline script, which the app-wide policy refuses: allow that one by its hash.
+    page.headers["Content-Security-Policy"] = policy_allowing(bytes(page.body).decode())
+    return page
 
 
 @router.get(OPENAPI_PATH, name="openapi_schema")
@@ -56,4 +61,6 @@ def openapi_schema(request: Request) -> JSONResponse:
 @router.get(OAUTH2_REDIRECT_PATH, response_class=HTMLResponse, name="swagger_ui_oauth2_redirect")
 def swagger_ui_oauth2_redirect() -> HTMLResponse:
     """Return the page an OAuth2 provider sends the browser back to after "Authorize" in Swagger UI."""
-    return get_swagger_ui_oauth2_redirect_html()
+    page = get_swagger_ui_oauth2_redirect_html()
+    page.headers["Content-Security-Policy"] = policy_allowing(bytes(page.body).decode())
+    return page
