@@ -6,7 +6,7 @@ and friends, not the `current_*` figures that shrink with refunds, because refun
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -144,10 +144,53 @@ def _order_record(order: Payload, order_id: str, lines: list[Record], fulfillmen
     return record
 
 
+# A partial body's fields and the body fields each is read from: a field whose sources are all missing is left
+# out of the record, so the stored value stays ("absent: keep what is stored").
+_CARRIED_BY: dict[str, tuple[str, ...]] = {
+    "number": ("name",),
+    "channel": ("source_name",),
+    "landing_page": ("landing_site", "landing_page_url", "customer_journey_summary"),
+    "currency": ("currency", "currency_code", "total_price_set", "total_price"),
+    "subtotal": ("subtotal_price", "subtotal_price_set"),
+    "discount_total": ("total_discounts", "total_discounts_set"),
+    "shipping_total": ("total_shipping_price", "total_shipping_price_set", "shipping_lines"),
+    "tax_total": ("total_tax", "total_tax_set"),
+    "total": ("total_price", "total_price_set"),
+    "financial_status": ("financial_status", "display_financial_status"),
+    "fulfillment_status": ("fulfillment_status", "display_fulfillment_status", "cancelled_at"),
+    "cancelled_at": ("cancelled_at",),
+    "cancel_reason": ("cancel_reason",),
+    "customer_external_id": ("customer",),
+    "updated_at": ("updated_at",),
+}
+
+
+# Kept out of every record whose body does not carry them, partial or not: neither changes after checkout, so
+# a body without them says nothing about them (a guest checkout's body carries `customer: null`).
+_NEVER_GUESSED = ("customer_external_id", "landing_page")
+
+
+def is_partial(order: Payload) -> bool:
+    """Tell whether a body is a partial order: Shopify's full bodies carry their lines or their creation time.
+
+    A webhook subscribed with a `fields` filter, or an `orders/updated` body that names only what changed,
+    carries a few fields; reading the others as empty would erase the stored tax, discount, landing page,
+    customer (and so the customer's lifetime figures), and guess a channel, currency and statuses.
+    """
+    return not any(v.has(order, name) for name in ("line_items", "created_at", "processed_at"))
+
+
+def _keep_carried(order: Payload, record: Record, names: Iterable[str]) -> Record:
+    for name in names:
+        if name in record and not any(v.has(order, source) for source in _CARRIED_BY[name]):
+            del record[name]
+    return record
+
+
 def _finish_fulfilment(record: Record, shipments: list[Record]) -> None:
     # Failed and cancelled fulfillments shipped nothing.
     live = [s for s in shipments if s["status"] != "exception"]
-    if record["fulfillment_status"] != "fulfilled" or not live:
+    if record.get("fulfillment_status") != "fulfilled" or not live:
         return
     shipped = [s["shipped_at"] for s in live if s.get("shipped_at")]
     if shipped:
@@ -166,6 +209,7 @@ def map_order(order: Payload) -> BatchBuilder:
     lines = [line_record(line, order_id) for line in v.nodes(v.field(order, "line_items"))]
     fulfillments = v.nodes(v.field(order, "fulfillments"))
     record = _order_record(order, order_id, lines, fulfillments)
+    record = _keep_carried(order, record, _CARRIED_BY if is_partial(order) else _NEVER_GUESSED)
     shipments = [shipment_record(f, order_id=order_id) for f in fulfillments]
     _finish_fulfilment(record, shipments)
     out.add("orders", record)
