@@ -104,6 +104,57 @@ def test_signed_but_broken_bodies_get_400_and_store_nothing(
     assert stored(engine) == 0
 
 
+HOSTILE = {
+    "nested-5000-deep": (
+        b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        "nested_too_deep",
+        "The webhook body is nested too deeply to be a real payload.",
+    ),
+    "5000-digit-integer": (
+        b'{"id": ' + b"9" * 5000 + b"}",
+        "number_too_long",
+        "The webhook body has a number of more than 40 digits.",
+    ),
+    "huge-exponent": (
+        b'{"total_price": 1e999999}',
+        "number_out_of_range",
+        "The webhook body has a number too large to represent (1e999999).",
+    ),
+    "nan": (
+        b'{"total_price": NaN}',
+        "not_a_number",
+        "The webhook body has NaN, which is not a JSON number: send a figure, or null.",
+    ),
+    "minus-infinity": (
+        b'{"total_price": -Infinity}',
+        "not_a_number",
+        "The webhook body has -Infinity, which is not a JSON number: send a figure, or null.",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_signed_hostile_json_gets_400_saying_why_and_stores_nothing(
+    live_server: LiveServer, engine: Engine, case: str
+) -> None:
+    body, code, message = HOSTILE[case]
+    response = live_server.send(body)
+
+    assert response.status_code == 400
+    assert error_of(response)["code"] == code
+    assert error_of(response)["message"] == message
+    assert stored(engine) == 0
+    # The server is still there for the next, honest delivery.
+    assert live_server.send(ORDER).status_code == 200
+    assert stored(engine) == 1
+
+
+def test_the_longest_real_numbers_still_pass(live_server: LiveServer, engine: Engine) -> None:
+    body = json.dumps({"id": 2**63 - 1, "total_price": 12345678901234.99, "rate": -1.5e-7}).encode()
+    assert live_server.send(body).status_code == 200
+    assert stored(engine) == 1
+
+
 def test_missing_topic_or_webhook_id_is_a_400(live_server: LiveServer, engine: Engine) -> None:
     headers = shopify_headers(ORDER)
     del headers["X-Shopify-Webhook-Id"]

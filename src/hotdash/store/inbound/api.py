@@ -8,7 +8,6 @@ its row is committed; anything else gets a 4xx in the one error shape and stores
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -17,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from hotdash.clock import Clock
 from hotdash.store.body_limit import limited_route
+from hotdash.store.inbound import strict_json
 from hotdash.store.inbound.delivery import WebhookRejected
 from hotdash.store.inbound.registry import Receiver, Registry
 from hotdash.store.inbound.writer import GroupCommitWriter
@@ -53,15 +53,10 @@ def check_json_object(body: bytes) -> None:
     except UnicodeDecodeError as error:
         raise WebhookRejected(400, "invalid_encoding", "The webhook body is not UTF-8 text.") from error
     try:
-        parsed: Any = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise WebhookRejected(
-            400,
-            "invalid_json",
-            f"The webhook body is not valid JSON ({error.msg} at character {error.pos}); "
-            "it may have been cut off.",
-            {"position": error.pos},
-        ) from error
+        parsed: Any = strict_json.loads(text)
+    except strict_json.JsonRefused as error:
+        details = {"position": error.position} if error.position is not None else {}
+        raise WebhookRejected(400, error.code, f"The webhook body {error}", details) from error
     if not isinstance(parsed, dict):
         raise WebhookRejected(
             400, "not_an_object", f"The webhook body must be a JSON object, not {type(parsed).__name__}."

@@ -8,7 +8,6 @@ not proof enough to write tickets.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from hotdash.store.connectors.agents import complete_agents
 from hotdash.store.connectors.chatwoot import signature
 from hotdash.store.connectors.chatwoot.mapper import UnsupportedEvent, map_webhook
+from hotdash.store.inbound import strict_json
 from hotdash.store.inbound.delivery import Delivery, WebhookRejected
 from hotdash.store.inbound.registry import IGNORED, PROCESSED, Handled
 from hotdash.store.models.catalog import Store
@@ -90,8 +90,8 @@ class ChatwootReceiver:
 def _event_and_account(body: bytes) -> tuple[str, str | None]:
     """Return the event name and account id of a body; the route refuses one that is not a JSON object."""
     try:
-        payload: Any = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        payload: Any = strict_json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, strict_json.JsonRefused):
         return "unknown", None
     if not isinstance(payload, dict):
         return "unknown", None
@@ -168,7 +168,7 @@ class ChatwootHandler:
     def process(self, *, session: Session, event: InboundEvent) -> Handled:
         """Map and upsert one delivery: ignored for an unmapped event, failed if a ticket is refused."""
         try:
-            batch = map_webhook(json.loads(event.payload))
+            batch = map_webhook(strict_json.loads(event.payload))
         except UnsupportedEvent:
             return IGNORED
         if not batch["tickets"]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from hotdash.store.connectors.shopify.batch import CanonicalBatch, MapContext
 from hotdash.store.connectors.shopify.payloads import UnknownTopic, map_webhook
+from hotdash.store.inbound import strict_json
 from hotdash.store.inbound.delivery import Delivery, WebhookRejected
 from hotdash.store.inbound.registry import IGNORED, PROCESSED, Handled
 from hotdash.store.ingest.results import RecordResult
@@ -177,7 +177,7 @@ class ShopifyHandler:
     def batch_for(self, event: InboundEvent, store: Store) -> CanonicalBatch:
         """Map the delivery's body for its topic (UnknownTopic when HotDash does not map it)."""
         return map_webhook(
-            event.topic, json.loads(event.payload), MapContext(default_timezone=store.timezone)
+            event.topic, strict_json.loads(event.payload), MapContext(default_timezone=store.timezone)
         )
 
     def process(self, *, session: Session, event: InboundEvent) -> Handled:
