@@ -10,6 +10,7 @@ it is asked for and cannot start, the tests fail (never skip) so CI cannot pass 
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,38 @@ from hotdash.db.session import make_engine
 from tests.pg_server import PgBinariesMissing, PgServer, PgStartError
 
 _STARTED_SERVER = pytest.StashKey[PgServer]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Run the whole suite in a directory of its own, with no HOTDASH_* setting from the shell around it.
+
+    Settings read `.env` and keep the key file and the embedded database under `var/` of the working
+    directory: run from the checkout, a test would write `var/secret.key` into it and obey a developer's
+    `.env`. Tests that need a setting pass it, or set it with monkeypatch.
+    """
+    inherited = {name: value for name, value in os.environ.items() if name.startswith("HOTDASH_")}
+    for name in inherited:
+        del os.environ[name]
+    checkout = Path(__file__).resolve().parents[1]
+    before = {entry.name for entry in checkout.iterdir()}
+    start = Path.cwd()
+    workdir = tmp_path_factory.mktemp("workdir")
+    os.chdir(workdir)
+    try:
+        yield workdir
+    finally:
+        os.chdir(start)
+        os.environ.update(inherited)
+    # Caches of the tools (.pytest_cache, .hypothesis) are theirs to keep; anything else is a leak.
+    left = {entry.name for entry in checkout.iterdir()} - before - {".pytest_cache", ".hypothesis"}
+    assert not left, f"the test suite wrote {sorted(left)} into the checkout"
+
+
+@pytest.fixture(autouse=True)
+def own_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give each test a working directory of its own, so nothing one writes by default meets another."""
+    monkeypatch.chdir(tmp_path)
 
 # The databases every `engine`/`empty_engine` test runs on; PostgreSQL is marked so it can be deselected.
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
