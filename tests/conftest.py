@@ -56,6 +56,7 @@ def own_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     """Give each test a working directory of its own, so nothing one writes by default meets another."""
     monkeypatch.chdir(tmp_path)
 
+
 # The databases every `engine`/`empty_engine` test runs on; PostgreSQL is marked so it can be deselected.
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 

@@ -39,6 +39,7 @@ from hotdash.store.sources import pages as sources_pages
 from hotdash.tiles import api as tiles_api
 from hotdash.tiles import thresholds_api
 from hotdash.web import dashboard, detection_pages, docs, imports, pages, records, rule_pages
+from hotdash.web.body_limits import DefaultBodyLimit
 from hotdash.web.deps import require_current_schema
 from hotdash.web.errors import ErrorResponse, install_error_handlers
 from hotdash.web.headers import SecurityHeaders
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(DefaultBodyLimit, limit=settings.request_max_bytes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     # Everything that reads the model needs the schema at head; a 503 that says "run hotdash db upgrade"

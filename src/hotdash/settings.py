@@ -53,6 +53,13 @@ class Settings(BaseSettings):
         default=3 * 1024 * 1024,
         description="Largest webhook body accepted, in bytes; larger deliveries get 413.",
     )
+    request_max_bytes: int = Field(
+        default=1024 * 1024,
+        description=(
+            "Largest request body accepted by every route without a limit of its own (forms, the JSON API), "
+            "in bytes; counted as it arrives, before sign-in, so a larger body gets 413 without being read."
+        ),
+    )
     import_max_bytes: int = Field(
         default=256 * 1024 * 1024,
         description=(

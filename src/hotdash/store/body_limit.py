@@ -32,6 +32,9 @@ def limited_route(limit: Limit, too_large: TooLarge) -> type[APIRoute]:
     """
 
     class BodyLimitedRoute(APIRoute):
+        # Tells `hotdash.web.body_limits` that this route keeps its own limit instead of the app's default.
+        has_own_body_limit = True
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 
@@ -41,14 +44,15 @@ def limited_route(limit: Limit, too_large: TooLarge) -> type[APIRoute]:
                 if declared is not None and declared.isdigit() and int(declared) > cap:
                     raise too_large(cap)
                 # Everything downstream reads through this request, so every read is counted.
-                return await handler(Request(request.scope, _counted(request.receive, cap, too_large)))
+                return await handler(Request(request.scope, counted(request.receive, cap, too_large)))
 
             return limited
 
     return BodyLimitedRoute
 
 
-def _counted(receive: Receive, limit: int, too_large: TooLarge) -> Receive:
+def counted(receive: Receive, limit: int, too_large: TooLarge) -> Receive:
+    """Return `receive` counting the body's bytes, raising `too_large(limit)` once they pass `limit`."""
     received = 0
 
     async def receive_counted() -> Message:
