@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
-from hotdash.auth.models import Role
+from hotdash.auth import audit
+from hotdash.auth.models import Role, User
 from hotdash.db.session import session_factory, unit_of_work
 from hotdash.store import models as m
 from tests.tiles.builders import add
@@ -124,6 +126,23 @@ def test_an_operator_snoozes_notes_and_resolves_but_cannot_edit(
     client.post("/api/v1/rules/orders.late/run", headers=manager)
     back = client.get(url, headers=operator).json()
     assert (back["status"], back["times_opened"], len(back["notes"])) == ("open", 2, 1)
+    # Each operator's action is in the audit log with who did it and what the detection was before and after.
+    with Session(sqlite_engine) as session:
+        entries = list(reversed(audit.recent(session=session, entity="detection")))
+        operator_email = session.scalars(select(User.email).where(User.role == "operator")).one()
+    assert [(e.action, e.entity_key, e.actor_label) for e in entries] == [
+        ("detection.snooze", str(item["id"]), operator_email),
+        ("detection.note", str(item["id"]), operator_email),
+        ("detection.resolve", str(item["id"]), operator_email),
+    ]
+    assert entries[0].before == {"status": "open", "snoozed_until": None, "muted_until": None}
+    assert entries[0].after == {
+        "status": "snoozed",
+        "snoozed_until": snoozed["snoozed_until"].replace("Z", "+00:00"),
+        "muted_until": None,
+    }
+    assert entries[2].before["status"] == "snoozed"
+    assert entries[2].after == {"status": "resolved", "snoozed_until": None, "muted_until": None}
     assert (
         client.get("/api/v1/detections/999999", headers=operator).json()["error"]["code"]
         == "unknown_detection"

@@ -266,7 +266,12 @@ def snooze(
     minutes, until = _window(body)
     with _errors():
         return detections.snooze(
-            session=session, detection_id=detection_id, now=now(request), minutes=minutes, until=until
+            session=session,
+            detection_id=detection_id,
+            now=now(request),
+            actor=user,
+            minutes=minutes,
+            until=until,
         )
 
 
@@ -278,21 +283,26 @@ def mute(
     minutes, until = _window(body)
     with _errors():
         return detections.mute(
-            session=session, detection_id=detection_id, now=now(request), minutes=minutes, until=until
+            session=session,
+            detection_id=detection_id,
+            now=now(request),
+            actor=user,
+            minutes=minutes,
+            until=until,
         )
 
 
 @detections_router.post("/{detection_id}/unmute", summary="End a snooze or mute (operators)")
-def unmute(detection_id: int, session: DbSession, user: Operator) -> DetectionOut:
+def unmute(detection_id: int, request: Request, session: DbSession, user: Operator) -> DetectionOut:
     with _errors():
-        return detections.unmute(session=session, detection_id=detection_id)
+        return detections.unmute(session=session, detection_id=detection_id, now=now(request), actor=user)
 
 
 @detections_router.post("/{detection_id}/resolve", summary="Resolve a detection by hand (operators)")
 def resolve(detection_id: int, request: Request, session: DbSession, user: Operator) -> DetectionOut:
     """Mark it resolved now; if its condition still holds, the next evaluation re-opens it (notes kept)."""
     with _errors():
-        return detections.resolve(session=session, detection_id=detection_id, now=now(request))
+        return detections.resolve(session=session, detection_id=detection_id, now=now(request), actor=user)
 
 
 @detections_router.post("/{detection_id}/notes", status_code=201, summary="Add a note (operators)")

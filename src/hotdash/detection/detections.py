@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from hotdash.auth import audit
 from hotdash.auth.models import User
 from hotdash.detection.models import Detection, DetectionNote, Rule, Status
 from hotdash.detection.schemas import DetectionOut, NoteOut
@@ -101,11 +102,44 @@ def _until(now: datetime, minutes: int | None, until: datetime | None) -> dateti
     return moment
 
 
+def _state(detection: Detection) -> dict[str, str | None]:
+    return {
+        "status": detection.status,
+        "snoozed_until": detection.snoozed_until.isoformat() if detection.snoozed_until else None,
+        "muted_until": detection.muted_until.isoformat() if detection.muted_until else None,
+    }
+
+
+def _audited(
+    session: Session,
+    detection: Detection,
+    *,
+    action: str,
+    actor: User | None,
+    now: datetime,
+    before: dict[str, str | None],
+) -> DetectionOut:
+    # Who silenced or closed a detection is what a manager asks first when something was missed.
+    session.flush()
+    audit.record(
+        session=session,
+        at=now,
+        actor=actor,
+        action=f"detection.{action}",
+        entity="detection",
+        entity_key=str(detection.id),
+        before=before,
+        after=_state(detection),
+    )
+    return get_detection(session=session, detection_id=detection.id)
+
+
 def snooze(
     *,
     session: Session,
     detection_id: int,
     now: datetime,
+    actor: User | None,
     minutes: int | None = None,
     until: datetime | None = None,
 ) -> DetectionOut:
@@ -113,10 +147,10 @@ def snooze(
     detection, _ = _get(session, detection_id)
     if detection.status == Status.resolved.value:
         raise ActionRefused("this detection is resolved; there is nothing to snooze")
+    before = _state(detection)
     detection.status = Status.snoozed.value
     detection.snoozed_until = _until(now, minutes, until)
-    session.flush()
-    return get_detection(session=session, detection_id=detection_id)
+    return _audited(session, detection, action="snooze", actor=actor, now=now, before=before)
 
 
 def mute(
@@ -124,40 +158,41 @@ def mute(
     session: Session,
     detection_id: int,
     now: datetime,
+    actor: User | None,
     minutes: int | None = None,
     until: datetime | None = None,
 ) -> DetectionOut:
     """Silence a detection until a time, even if it resolves and fires again meanwhile."""
     detection, _ = _get(session, detection_id)
+    before = _state(detection)
     detection.muted_until = _until(now, minutes, until)
     if detection.status != Status.resolved.value:
         detection.status = Status.muted.value
         detection.snoozed_until = None
-    session.flush()
-    return get_detection(session=session, detection_id=detection_id)
+    return _audited(session, detection, action="mute", actor=actor, now=now, before=before)
 
 
-def unmute(*, session: Session, detection_id: int) -> DetectionOut:
+def unmute(*, session: Session, detection_id: int, now: datetime, actor: User | None) -> DetectionOut:
     """End a snooze or mute now: the detection is open (if not resolved)."""
     detection, _ = _get(session, detection_id)
+    before = _state(detection)
     detection.muted_until = None
     detection.snoozed_until = None
     if detection.status in (Status.muted.value, Status.snoozed.value):
         detection.status = Status.open.value
-    session.flush()
-    return get_detection(session=session, detection_id=detection_id)
+    return _audited(session, detection, action="unmute", actor=actor, now=now, before=before)
 
 
-def resolve(*, session: Session, detection_id: int, now: datetime) -> DetectionOut:
+def resolve(*, session: Session, detection_id: int, now: datetime, actor: User | None) -> DetectionOut:
     """Mark a detection resolved by hand; if its condition still holds, the next evaluation re-opens it."""
     detection, _ = _get(session, detection_id)
     if detection.status == Status.resolved.value:
         raise ActionRefused("this detection is resolved already")
+    before = _state(detection)
     detection.status = Status.resolved.value
     detection.resolved_at = now
     detection.snoozed_until = None
-    session.flush()
-    return get_detection(session=session, detection_id=detection_id)
+    return _audited(session, detection, action="resolve", actor=actor, now=now, before=before)
 
 
 def add_note(
@@ -172,14 +207,25 @@ def add_note(
     """Add an operator's note to a detection."""
     detection, _ = _get(session, detection_id)
     label = actor.email if actor is not None else (author or "system")
-    session.add(
-        DetectionNote(
-            detection_id=detection.id,
-            author_id=actor.id if actor else None,
-            author_label=label,
-            at=now,
-            text=text,
-        )
+    note = DetectionNote(
+        detection_id=detection.id,
+        author_id=actor.id if actor else None,
+        author_label=label,
+        at=now,
+        text=text,
     )
+    session.add(note)
     session.flush()
+    # The note's text is the operator's own words, kept with the detection; the log says who wrote one, when.
+    audit.record(
+        session=session,
+        at=now,
+        actor=actor,
+        action="detection.note",
+        entity="detection",
+        entity_key=str(detection.id),
+        before=None,
+        after={"note_id": note.id, "characters": len(text)},
+        note=None if actor is not None else label,
+    )
     return get_detection(session=session, detection_id=detection_id)

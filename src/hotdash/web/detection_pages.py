@@ -220,11 +220,11 @@ def detection_action(
     try:
         if action in ("snooze", "mute"):
             act = detections.snooze if action == "snooze" else detections.mute
-            act(session=session, detection_id=detection_id, now=moment, minutes=_hours(hours))
+            act(session=session, detection_id=detection_id, now=moment, actor=user, minutes=_hours(hours))
         elif action == "unmute":
-            detections.unmute(session=session, detection_id=detection_id)
+            detections.unmute(session=session, detection_id=detection_id, now=moment, actor=user)
         elif action == "resolve":
-            detections.resolve(session=session, detection_id=detection_id, now=moment)
+            detections.resolve(session=session, detection_id=detection_id, now=moment, actor=user)
         elif action == "notes":
             if not text.strip():
                 raise ValueError("write the note first")

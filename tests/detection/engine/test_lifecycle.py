@@ -125,7 +125,7 @@ def test_snooze_silences_until_its_end_then_the_detection_is_open_and_alerts(ses
     )
     run(session, clock, rule)
     (found,) = detections(session, rule)
-    actions.snooze(session=session, detection_id=found.id, now=clock.now(), minutes=30)
+    actions.snooze(session=session, detection_id=found.id, now=clock.now(), actor=None, minutes=30)
     for _ in range(2):
         clock.advance(14 * MIN)  # re-alert interval passes twice while snoozed: still silent
         run(session, clock, rule)
@@ -148,7 +148,7 @@ def test_a_snoozed_detection_whose_condition_clears_is_resolved(session: Session
     rule = make_rule(session, clock, key="late", kind="time", entity="orders", expression="delay_hours > 24")
     run(session, clock, rule)
     (found,) = detections(session, rule)
-    actions.snooze(session=session, detection_id=found.id, now=clock.now(), minutes=60)
+    actions.snooze(session=session, detection_id=found.id, now=clock.now(), actor=None, minutes=60)
     late.fulfillment_status = "delivered"
     session.flush()
     clock.advance(MIN)
@@ -163,7 +163,7 @@ def test_mute_holds_through_resolve_and_refire_until_it_ends(session: Session) -
     rule = make_rule(session, clock, key="late", kind="time", entity="orders", expression="delay_hours > 24")
     run(session, clock, rule)
     (found,) = detections(session, rule)
-    actions.mute(session=session, detection_id=found.id, now=clock.now(), minutes=120)
+    actions.mute(session=session, detection_id=found.id, now=clock.now(), actor=None, minutes=120)
     for status in ("delivered", "unfulfilled"):  # clears, then fires again: within the mute, no alert
         late.fulfillment_status = status
         session.flush()
