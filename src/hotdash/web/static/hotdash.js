@@ -269,10 +269,52 @@
     }
   });
 
-  document.addEventListener("htmx:afterSwap", function () {
+  document.addEventListener("htmx:afterSwap", function (event) {
     disposeWithin(null);
     drawAll(document);
+    markFresh(document);
   });
+
+  // A refreshing part of the page (summary, priorities, a tile) remembers when its figures were drawn. When a
+  // refresh fails, htmx keeps the old content: say so on it, with the time of its figures, instead of showing
+  // stale numbers as if they were current. Polling goes on, and the next good answer replaces the notice.
+  function markFresh(root) {
+    var now = new Date().toISOString();
+    (root || document).querySelectorAll("[hx-trigger^='every']").forEach(function (element) {
+      if (!element.dataset.figuresFrom) {
+        element.dataset.figuresFrom = now;
+      }
+    });
+  }
+
+  function clockTime(iso) {
+    var moment = iso ? new Date(iso) : new Date();
+    return moment.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  }
+
+  function refreshFailed(event) {
+    var element = event.detail && event.detail.elt;
+    if (!element || !element.matches || !element.matches("[hx-trigger^='every']")) {
+      return;
+    }
+    var notice = element.querySelector(":scope > .stale-notice");
+    if (!notice) {
+      notice = document.createElement("p");
+      notice.className = "stale-notice";
+      notice.setAttribute("role", "status");
+      element.insertBefore(notice, element.firstChild);
+    }
+    notice.textContent =
+      "Figures from " + clockTime(element.dataset.figuresFrom) + ", refresh failed, retrying.";
+    element.classList.add("is-stale");
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    markFresh(document);
+  });
+  document.addEventListener("htmx:responseError", refreshFailed);
+  document.addEventListener("htmx:sendError", refreshFailed);
+  document.addEventListener("htmx:timeout", refreshFailed);
 
   var resizeTimer = null;
   window.addEventListener("resize", function () {
