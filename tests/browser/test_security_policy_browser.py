@@ -43,6 +43,9 @@ def test_the_today_page_runs_its_scripts_and_refuses_an_injected_one(
 def test_the_api_docs_start_under_the_policy(live_server: LiveServer, watched: Watched) -> None:
     page = watched.page
     sign_in(page, live_server.url, MANAGER)
+    # Leaving the Today page while its charts still load would abort those requests: let it settle first.
+    page.wait_for_load_state("networkidle")
+    assert watched.problems == []
     page.goto(live_server.url + "/docs")
 
     expect(page.locator(".swagger-ui .info .title")).to_contain_text(f"HotDash {__version__}")
