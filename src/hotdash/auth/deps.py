@@ -15,7 +15,6 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -25,8 +24,8 @@ from starlette.responses import Response
 from hotdash.auth import service
 from hotdash.auth.errors import CsrfFailed, NotAuthenticated, PermissionDenied
 from hotdash.auth.models import Role, User, WebSession
-from hotdash.clock import Clock
-from hotdash.db.session import DbSession
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.session import DbSession
 
 SESSION_COOKIE = "hotdash_session"
 CSRF_FIELD = "csrf_token"
@@ -39,12 +38,6 @@ bearer_scheme = HTTPBearer(
     scheme_name="API token",
     description="An API token (`hd_...`); admins make them with `hotdash tokens create` or the API.",
 )
-
-
-def now(request: Request) -> datetime:
-    """Return the app's idea of now (tests pin and move it through app.state.clock)."""
-    clock: Clock = request.app.state.clock
-    return clock.now()
 
 
 @dataclass(frozen=True)

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
-from starlette.templating import Jinja2Templates
 
-from hotdash.db.session import DbSession
 from hotdash.detection.tilemap import open_counts_by_tile
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.errors import PageError
+from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.session import DbSession
 from hotdash.tiles.context import UnknownStoreError
 from hotdash.tiles.dashboard import Dashboard, TileFailure, compute_dashboard
 from hotdash.tiles.registry import TILES
 from hotdash.tiles.schemas import TileException, TileResult
-from hotdash.web.errors import PageError
 from hotdash.web.records import record_tables
 from hotdash.web.viewparams import SHORT_LABELS, WINDOW_CHOICES, NoStoreYet, View, read_view
 
@@ -44,26 +44,19 @@ class Card:
     detections: int = 0  # open detections of the rules on this tile
 
 
-def _now(request: Request) -> datetime:
-    now: datetime = request.app.state.clock.now()
-    return now
-
-
-def _render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    templates: Jinja2Templates = request.app.state.templates
-    base = {
-        "refresh": TILE_REFRESH,
-        "card_figures": CARD_FIGURES,
-        "window_choices": WINDOW_CHOICES,
-        "short_labels": SHORT_LABELS,
-    }
-    return templates.TemplateResponse(request, template, base | context, status_code=status_code)
+# What every dashboard page and block reads besides its own figures.
+_BASE: dict[str, Any] = {
+    "refresh": TILE_REFRESH,
+    "card_figures": CARD_FIGURES,
+    "window_choices": WINDOW_CHOICES,
+    "short_labels": SHORT_LABELS,
+}
 
 
 def _board(request: Request, session: DbSession, view: View, names: list[str] | None = None) -> Dashboard:
     try:
         return compute_dashboard(
-            session=session, now=_now(request), window=view.window, store_id=view.store.id, names=names
+            session=session, now=now(request), window=view.window, store_id=view.store.id, names=names
         )
     except UnknownStoreError as missing:
         raise PageError(404, "Unknown store", str(missing)) from missing
@@ -99,8 +92,8 @@ def today(
         return RedirectResponse(request.url_for("overview").path, status_code=303)
     board = _board(request, session, view)
     context = {"view": view, "board": board, "cards": _cards(board, session), "active": "today"}
-    return _render(
-        request, "today.html", context | {"detection_counts": open_counts_by_tile(session=session)}
+    return render_page(
+        request, "today.html", _BASE | context | {"detection_counts": open_counts_by_tile(session=session)}
     )
 
 
@@ -112,8 +105,10 @@ def priorities_partial(
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view)
     counts = open_counts_by_tile(session=session)
-    return _render(
-        request, "partials/priorities.html", {"view": view, "board": board, "detection_counts": counts}
+    return render_page(
+        request,
+        "partials/priorities.html",
+        _BASE | {"view": view, "board": board, "detection_counts": counts},
     )
 
 
@@ -125,7 +120,9 @@ def tile_partial(
     _known_tile(name)
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view, names=[name])
-    return _render(request, "partials/tile_card.html", {"view": view, "card": _cards(board, session)[0]})
+    return render_page(
+        request, "partials/tile_card.html", _BASE | {"view": view, "card": _cards(board, session)[0]}
+    )
 
 
 @router.get("/tiles/{name}", response_class=HTMLResponse, name="tile_page")
@@ -137,11 +134,11 @@ def tile_page(
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view, names=[name])
     card = _cards(board, session)[0]
-    return _render(
+    return render_page(
         request,
         "tile.html",
-        {"view": view, "card": card, "tile": card.tile, "active": name},
-        status_code=200 if card.tile is not None else 500,
+        _BASE | {"view": view, "card": card, "tile": card.tile, "active": name},
+        status=200 if card.tile is not None else 500,
     )
 
 
@@ -171,10 +168,10 @@ def exception_page(
             "have been resolved. Open the tile to see its current exceptions.",
         )
     tables = record_tables(session=session, refs=exception.records, view=view, request=request)
-    return _render(
+    return render_page(
         request,
         "exception.html",
-        {"view": view, "tile": card.tile, "exception": exception, "tables": tables, "active": name},
+        _BASE | {"view": view, "tile": card.tile, "exception": exception, "tables": tables, "active": name},
     )
 
 
