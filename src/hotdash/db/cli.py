@@ -1,4 +1,7 @@
-"""`hotdash db ...`: move the schema between revisions and say where it is."""
+"""`hotdash db ...`: move the schema between revisions and say where it is; and the helper every other
+command opens the database with (`current_database`, `command_session`), so each says in one line what to run
+on a database that is empty, behind or unreachable.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings
+from hotdash.db.session import engine_from_settings, session_factory, unit_of_work, writer_unit_of_work
 from hotdash.settings import get_settings
 
 app = typer.Typer(
@@ -58,6 +62,44 @@ def settings_engine() -> Iterator[Engine]:
         raise typer.Exit(1) from exc
     finally:
         engine.dispose()
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Return one line saying what to run if `engine`'s schema is not the code's, else None."""
+    current, head = migrate.current_revision(engine), migrate.head_revision()
+    if current == head:
+        return None
+    if current is None:
+        return "The database is not set up: run hotdash db upgrade."
+    if is_known_revision(current):
+        return f"The database is at revision {current}, the code needs {head}: run hotdash db upgrade."
+    # Upgrading cannot help: a newer (or different) HotDash migrated this database.
+    return (
+        f"The database is at revision {current}, which this version of HotDash does not know (it needs "
+        f"{head}): use the HotDash that migrated it."
+    )
+
+
+@contextmanager
+def current_database() -> Iterator[Engine]:
+    """Yield the settings' engine once its schema is at the code's revision; else say what to run, exit 1."""
+    with settings_engine() as engine:
+        problem = schema_problem(engine)
+        if problem is not None:
+            # One plain line on stderr (no Rich wrapping): a table that does not exist yet would otherwise
+            # end the command in a traceback of a few hundred lines.
+            typer.echo(problem, err=True)
+            raise typer.Exit(1)
+        yield engine
+
+
+@contextmanager
+def command_session(*, writer: bool = False) -> Iterator[Session]:
+    """Open the command's unit of work on a current database; `writer` takes SQLite's write lock at BEGIN."""
+    with current_database() as engine:
+        begin = writer_unit_of_work if writer else unit_of_work
+        with begin(session_factory(engine)) as session:
+            yield session
 
 
 @app.command()
