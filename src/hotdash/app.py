@@ -25,6 +25,7 @@ from hotdash.detection import api as detection_api
 from hotdash.detection.defaults import install_defaults
 from hotdash.detection.models import Rule
 from hotdash.detection.scheduler.jobs import DetectionRunner
+from hotdash.detection.tilemap import open_counts_by_tile
 from hotdash.events import RecordsUpserted, bus
 from hotdash.kernel.http.errors import ErrorResponse
 from hotdash.kernel.http.pages import STATIC_DIR, make_templates
@@ -44,6 +45,7 @@ from hotdash.store.sources.api import LazySecretBox
 from hotdash.tiles import api as tiles_api
 from hotdash.tiles import thresholds_api
 from hotdash.web import dashboard, detection_pages, docs, formatting, imports, pages, records, rule_pages
+from hotdash.web.dashboard import OpenDetections
 from hotdash.web.errors import install_error_handlers
 
 logger = logging.getLogger(__name__)
@@ -143,6 +145,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     inbound.writer.on_commit(inbound.thread.wake)
     components: list[object] = [
         LoginThrottle(),
+        OpenDetections(lambda session: open_counts_by_tile(session=session)),
         LazySecretBox(settings),
         inbound,
         DetectionRunner(factory, clock, background=bool(settings.detection_scheduler)),

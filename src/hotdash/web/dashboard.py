@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from hotdash.detection.tilemap import open_counts_by_tile
 from hotdash.kernel.http.clock import now
 from hotdash.kernel.http.errors import PageError
 from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.services import services_of
 from hotdash.kernel.http.session import DbSession
 from hotdash.tiles.context import UnknownStoreError
 from hotdash.tiles.dashboard import Dashboard, TileFailure, compute_dashboard
@@ -53,6 +55,18 @@ _BASE: dict[str, Any] = {
 }
 
 
+@dataclass(frozen=True)
+class OpenDetections:
+    """Counts the open detections of each tile's rules: create_app builds it from detection, because the
+    tiles know nothing of detection; the two meet only in the app."""
+
+    by_tile: Callable[[Session], Mapping[str, int]]
+
+
+def _open_counts(request: Request, session: Session) -> Mapping[str, int]:
+    return services_of(request.app).get(OpenDetections).by_tile(session)
+
+
 def _board(request: Request, session: DbSession, view: View, names: list[str] | None = None) -> Dashboard:
     try:
         return compute_dashboard(
@@ -62,11 +76,10 @@ def _board(request: Request, session: DbSession, view: View, names: list[str] | 
         raise PageError(404, "Unknown store", str(missing)) from missing
 
 
-def _cards(board: Dashboard, session: DbSession) -> list[Card]:
+def _cards(request: Request, board: Dashboard, session: Session) -> list[Card]:
     results = {tile.name: tile for tile in board.tiles}
     failures = {failure.name: failure for failure in board.failures}
-    # The tiles package knows nothing of detection: the two meet here, in the web layer.
-    counts = open_counts_by_tile(session=session)
+    counts = _open_counts(request, session)
     return [
         Card(name, spec.title, results.get(name), failures.get(name), counts.get(name, 0))
         for name, spec in TILES.items()
@@ -91,9 +104,9 @@ def today(
         # The data page says how to load data; a dashboard of six empty tiles would not.
         return RedirectResponse(request.url_for("overview").path, status_code=303)
     board = _board(request, session, view)
-    context = {"view": view, "board": board, "cards": _cards(board, session), "active": "today"}
+    context = {"view": view, "board": board, "cards": _cards(request, board, session), "active": "today"}
     return render_page(
-        request, "today.html", _BASE | context | {"detection_counts": open_counts_by_tile(session=session)}
+        request, "today.html", _BASE | context | {"detection_counts": _open_counts(request, session)}
     )
 
 
@@ -104,7 +117,7 @@ def priorities_partial(
     """Return the priorities block alone; the Today page swaps it in every minute."""
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view)
-    counts = open_counts_by_tile(session=session)
+    counts = _open_counts(request, session)
     return render_page(
         request,
         "partials/priorities.html",
@@ -121,7 +134,7 @@ def tile_partial(
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view, names=[name])
     return render_page(
-        request, "partials/tile_card.html", _BASE | {"view": view, "card": _cards(board, session)[0]}
+        request, "partials/tile_card.html", _BASE | {"view": view, "card": _cards(request, board, session)[0]}
     )
 
 
@@ -133,7 +146,7 @@ def tile_page(
     _known_tile(name)
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view, names=[name])
-    card = _cards(board, session)[0]
+    card = _cards(request, board, session)[0]
     return render_page(
         request,
         "tile.html",
@@ -155,7 +168,7 @@ def exception_page(
     _known_tile(name)
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view, names=[name])
-    card = _cards(board, session)[0]
+    card = _cards(request, board, session)[0]
     if card.tile is None:
         message = card.failure.message if card.failure else "unknown error"
         raise PageError(500, f"{card.title} could not be computed", message)

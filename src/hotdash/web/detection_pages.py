@@ -28,7 +28,6 @@ from hotdash.kernel.http.errors import PageError
 from hotdash.kernel.http.pages import render_page
 from hotdash.kernel.http.session import DbSession
 from hotdash.store.models import Store
-from hotdash.tiles.registry import TILES
 
 router = APIRouter(include_in_schema=False)
 
@@ -124,8 +123,7 @@ def detections_page(
             "pages": max(1, -(-total // PAGE_SIZE)),
             "first": (page - 1) * PAGE_SIZE + 1,
             "rules": rules,
-            "tiles": [(name, TILES[name].title if name in TILES else name) for name in TILE_NAMES],
-            "tile_titles": {name: spec.title for name, spec in TILES.items()},
+            "tile_names": TILE_NAMES,
             "severities": [s.value for s in Severity],
             "statuses": STATUSES,
             "entities": list(ENTITIES),
@@ -172,7 +170,6 @@ def _detection_page(
             "d": detection,
             "timeline": _timeline(detection),
             "zone": zone,
-            "tile_title": TILES[detection.tile].title if detection.tile in TILES else None,
             "can_act": Role(user.role).at_least(Role.operator),
             "error": error,
             "notice": request.query_params.get("done") in ("snoozed", "muted", "resolved", "noted", "unmuted")

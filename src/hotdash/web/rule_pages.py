@@ -31,7 +31,6 @@ from hotdash.kernel.http.errors import PageError
 from hotdash.kernel.http.pages import render_page
 from hotdash.kernel.http.session import DbSession
 from hotdash.store.models import Store
-from hotdash.tiles.registry import TILES
 from hotdash.web.detection_pages import store_zones
 
 router = APIRouter(include_in_schema=False)
@@ -77,8 +76,8 @@ def _catalogue() -> dict[str, list[dict[str, str]]]:
     return {e: [{"name": n, "type": t, "help": h} for n, t, h in fields_of(e)] for e in ENTITIES}
 
 
-# What every rules page shows: the Rules tab active, and each tile's title for the rules that feed a tile.
-_BASE: dict[str, Any] = {"active": "rules", "tile_titles": {name: spec.title for name, spec in TILES.items()}}
+# What every rules page shows: the Rules tab active.
+_BASE: dict[str, Any] = {"active": "rules"}
 
 
 @router.get("/rules", response_class=HTMLResponse, name="rules_page")
