@@ -24,6 +24,8 @@ from hotdash.db.session import engine_from_settings, session_factory, unit_of_wo
 from hotdash.detection import api as detection_api
 from hotdash.detection.defaults import install_defaults
 from hotdash.detection.models import Rule
+from hotdash.detection.pages import detections as detection_pages
+from hotdash.detection.pages import rules as rule_pages
 from hotdash.detection.scheduler.jobs import DetectionRunner
 from hotdash.detection.tilemap import open_counts_by_tile
 from hotdash.events import RecordsUpserted, bus
@@ -33,19 +35,22 @@ from hotdash.kernel.http.schema import require_current_schema
 from hotdash.kernel.http.services import Services, install_services, services_of
 from hotdash.settings import Settings, get_settings
 from hotdash.store import api as store_api
+from hotdash.store import pages
 from hotdash.store.connectors import webhook_registry
 from hotdash.store.inbound import api as inbound_api
 from hotdash.store.inbound.processor import InboundProcessor, ProcessorThread
 from hotdash.store.inbound.runtime import InboundRuntime
 from hotdash.store.inbound.writer import GroupCommitWriter
 from hotdash.store.ingest import api as ingest_api
+from hotdash.store.ingest import pages as imports
 from hotdash.store.sources import api as sources_api
 from hotdash.store.sources import pages as sources_pages
 from hotdash.store.sources.api import LazySecretBox
 from hotdash.tiles import api as tiles_api
 from hotdash.tiles import thresholds_api
-from hotdash.web import dashboard, detection_pages, docs, formatting, imports, pages, records, rule_pages
-from hotdash.web.dashboard import OpenDetections
+from hotdash.tiles.pages import dashboard, formatting, records
+from hotdash.tiles.pages.dashboard import OpenDetections
+from hotdash.web import docs
 from hotdash.web.errors import install_error_handlers
 
 logger = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from hotdash.store.models import (
     Location,
     TeamMember,
 )
-from hotdash.web.formatting import money
-from hotdash.web.viewparams import View
+from hotdash.tiles.pages.formatting import money
+from hotdash.tiles.pages.viewparams import View
 
 Entity = Literal["order", "ticket", "shipment", "sku", "page", "customer", "team_member", "refund"]
 Flag = Literal["bad", "warn", "good"]

@@ -24,6 +24,7 @@ from hotdash.detection.evaluator import Evaluator
 from hotdash.detection.expression import ENTITIES, fields_of
 from hotdash.detection.lifecycle import Match
 from hotdash.detection.models import Rule
+from hotdash.detection.pages.detections import store_zones
 from hotdash.detection.schemas import RuleSpec, definition_of
 from hotdash.detection.tilemap import tile_of
 from hotdash.kernel.http.clock import now
@@ -31,7 +32,6 @@ from hotdash.kernel.http.errors import PageError
 from hotdash.kernel.http.pages import render_page
 from hotdash.kernel.http.session import DbSession
 from hotdash.store.models import Store
-from hotdash.web.detection_pages import store_zones
 
 router = APIRouter(include_in_schema=False)
 

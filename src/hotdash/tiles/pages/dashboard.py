@@ -18,10 +18,10 @@ from hotdash.kernel.http.services import services_of
 from hotdash.kernel.http.session import DbSession
 from hotdash.tiles.context import UnknownStoreError
 from hotdash.tiles.dashboard import Dashboard, TileFailure, compute_dashboard
+from hotdash.tiles.pages.records import record_tables
+from hotdash.tiles.pages.viewparams import SHORT_LABELS, WINDOW_CHOICES, NoStoreYet, View, read_view
 from hotdash.tiles.registry import TILES
 from hotdash.tiles.schemas import TileException, TileResult
-from hotdash.web.records import record_tables
-from hotdash.web.viewparams import SHORT_LABELS, WINDOW_CHOICES, NoStoreYet, View, read_view
 
 router = APIRouter(include_in_schema=False)
 

@@ -34,9 +34,8 @@ from hotdash.store.models import (
     TeamMember,
     Ticket,
 )
-from hotdash.tiles.schemas import RecordRef
-from hotdash.web.record_cells import Cell, Column, Ctx, RecordTable, num, text, yes
-from hotdash.web.record_stock import (
+from hotdash.tiles.pages.record_cells import Cell, Column, Ctx, RecordTable, num, text, yes
+from hotdash.tiles.pages.record_stock import (
     PAGE_DAYS,
     TEAM_DAYS,
     demand_days,
@@ -44,7 +43,7 @@ from hotdash.web.record_stock import (
     page_sessions,
     stock_for,
 )
-from hotdash.web.record_tables import (
+from hotdash.tiles.pages.record_tables import (
     MODELS,
     customer_table,
     group_refs,
@@ -58,7 +57,8 @@ from hotdash.web.record_tables import (
     ticket_table,
     tracking_table,
 )
-from hotdash.web.viewparams import View, read_view
+from hotdash.tiles.pages.viewparams import View, read_view
+from hotdash.tiles.schemas import RecordRef
 
 router = APIRouter(include_in_schema=False)
 
