@@ -140,6 +140,21 @@ def test_on_a_database_one_revision_behind_a_command_says_to_upgrade(
     assert code == 1
 
 
+@pytest.mark.parametrize("name", DATABASE_COMMANDS)
+def test_on_a_database_it_cannot_open_a_command_says_so_in_one_line(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database: str
+) -> None:
+    missing = tmp_path / "no such directory" / "cli.db"
+    monkeypatch.setenv("HOTDASH_DATABASE_URL", f"sqlite:///{missing}")
+    get_settings.cache_clear()
+
+    code, out, err = invoke(name, tmp_path)
+
+    assert err == f"Cannot use the database sqlite:///{missing}: unable to open database file\n"
+    assert out == ""
+    assert code == 1
+
+
 def test_a_database_at_head_passes_the_check(database: str, tmp_path: Path) -> None:
     # The other side of the check: the same command on a current database reads it.
     engine = make_engine(database)

@@ -52,8 +52,10 @@ def settings_engine() -> Iterator[Engine]:
         yield engine
     except DBAPIError as exc:
         # A driver traceback says little to an operator; the cause line and the URL say what to check.
+        # soft_wrap: one line whatever the terminal's width, like the schema message.
         err_console.print(
-            f"[red]Cannot use the database {describe_database(engine)}:[/red] {escape(str(exc.orig))}"
+            f"[red]Cannot use the database {describe_database(engine)}:[/red] {escape(str(exc.orig))}",
+            soft_wrap=True,
         )
         raise typer.Exit(1) from exc
     except CommandError as exc:
