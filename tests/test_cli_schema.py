@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
 from typer.main import get_command
 from typer.testing import CliRunner
 
@@ -168,3 +169,20 @@ def test_a_database_at_head_passes_the_check(database: str, tmp_path: Path) -> N
     assert err == ""
     assert code == 2  # an empty store: the tiles command says there is no store, not the schema line
     assert "no store" in " ".join(out.split()).lower()
+
+
+def test_the_check_says_the_same_on_sqlite_and_postgresql(
+    empty_engine: Engine, database: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOTDASH_DATABASE_URL", empty_engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+
+    assert invoke("tiles", tmp_path) == (1, "", "The database is not set up: run hotdash db upgrade.\n")
+
+    migrate.upgrade(empty_engine, previous_revision())
+    behind = f"The database is at revision {previous_revision()}, the code needs {migrate.head_revision()}"
+    assert invoke("tiles", tmp_path) == (1, "", f"{behind}: run hotdash db upgrade.\n")
+
+    migrate.upgrade(empty_engine)
+    code, _, err = invoke("users list", tmp_path)
+    assert (code, err) == (0, "")
