@@ -19,31 +19,42 @@ from hotdash.auth import pages as auth_pages
 from hotdash.auth.deps import current_user
 from hotdash.auth.throttle import LoginThrottle
 from hotdash.auth.usage import UsageRecorder
-from hotdash.clock import SystemClock
+from hotdash.clock import Clock, SystemClock
 from hotdash.db import migrate
 from hotdash.db.session import engine_from_settings, session_factory, unit_of_work, writing_session_factory
 from hotdash.detection import api as detection_api
 from hotdash.detection.defaults import install_defaults
 from hotdash.detection.models import Rule
+from hotdash.detection.pages import detections as detection_pages
+from hotdash.detection.pages import rules as rule_pages
 from hotdash.detection.scheduler.jobs import DetectionRunner
+from hotdash.detection.tilemap import open_counts_by_tile
 from hotdash.events import RecordsUpserted, bus
+from hotdash.kernel.http.errors import ErrorResponse
+from hotdash.kernel.http.pages import STATIC_DIR, make_templates
+from hotdash.kernel.http.schema import require_current_schema
+from hotdash.kernel.http.services import Services, install_services, services_of
 from hotdash.settings import Settings, get_settings
 from hotdash.store import api as store_api
+from hotdash.store import pages
 from hotdash.store.connectors import webhook_registry
 from hotdash.store.inbound import api as inbound_api
 from hotdash.store.inbound.processor import InboundProcessor, ProcessorThread
+from hotdash.store.inbound.runtime import InboundRuntime
 from hotdash.store.inbound.writer import GroupCommitWriter
 from hotdash.store.ingest import api as ingest_api
+from hotdash.store.ingest import pages as imports
 from hotdash.store.sources import api as sources_api
 from hotdash.store.sources import pages as sources_pages
+from hotdash.store.sources.api import LazySecretBox
 from hotdash.tiles import api as tiles_api
 from hotdash.tiles import thresholds_api
-from hotdash.web import dashboard, detection_pages, docs, imports, pages, records, rule_pages
+from hotdash.tiles.pages import dashboard, formatting, records
+from hotdash.tiles.pages.dashboard import OpenDetections
+from hotdash.web import docs
 from hotdash.web.body_limits import DefaultBodyLimit
-from hotdash.web.deps import require_current_schema
-from hotdash.web.errors import ErrorResponse, install_error_handlers
+from hotdash.web.errors import install_error_handlers
 from hotdash.web.headers import SecurityHeaders
-from hotdash.web.templating import STATIC_DIR, make_templates
 
 logger = logging.getLogger(__name__)
 health_router = APIRouter(tags=["health"])
@@ -66,7 +77,7 @@ def healthz(request: Request) -> Health:
     """Return 200 when the database is reachable and at the head revision, else 503 saying which."""
     # The guard raises the 503; reaching this line means both checks passed.
     require_current_schema(request)
-    head: str = request.app.state.head_revision
+    head = services_of(request.app).head_revision
     return Health(status="ok", schema_revision=head, head_revision=head)
 
 
@@ -85,33 +96,35 @@ def freeze_startup_heap() -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     freeze_startup_heap()
-    runner: DetectionRunner = app.state.detection
+    services = services_of(app)
+    runner, inbound = services.get(DetectionRunner), services.get(InboundRuntime)
     # Detection hears about ingested records through the bus; the store never imports detection. It listens
     # before the processor starts, so deliveries mapped at startup are evaluated too.
     unsubscribe = bus.subscribe(RecordsUpserted, runner.on_records_upserted)
     if runner.background:
         start_detection(runner)
-    app.state.inbound_writer.start()
-    if app.state.settings.inbound_processor:
-        app.state.inbound_thread.start()
+    inbound.writer.start()
+    if services.settings.inbound_processor:
+        inbound.thread.start()
         # Deliveries stored before a restart are mapped now, not at the next webhook.
-        app.state.inbound_thread.wake()
+        inbound.thread.wake()
     try:
         yield
     finally:
         # Commit what was handed over before acknowledging stops, then let the processor finish its batch.
-        app.state.inbound_writer.stop()
-        app.state.inbound_thread.stop()
+        inbound.writer.stop()
+        inbound.thread.stop()
         unsubscribe()
         runner.stop()
         gc.unfreeze()  # an app started and stopped in a longer process (tests) leaves nothing uncollectable
     # Close pooled connections so a SQLite file is not held open after the server stops.
-    app.state.engine.dispose()
+    services.engine.dispose()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the HotDash web application for `settings` (the process settings by default)."""
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """Build the HotDash web application for `settings` (the process settings by default) on `clock`."""
     settings = settings or get_settings()
+    clock = clock or SystemClock()
     app = FastAPI(
         title="HotDash",
         version=__version__,
@@ -126,25 +139,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     engine = engine_from_settings(settings)
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.session_factory = session_factory(engine)
-    # Read once: the migration scripts on disk cannot change while the process runs.
-    app.state.head_revision = migrate.head_revision()
-    app.state.templates = make_templates()
-    app.state.clock = SystemClock()
-    app.state.login_throttle = LoginThrottle()
-    app.state.usage_recorder = UsageRecorder(writing_session_factory(engine))
+    factory = session_factory(engine)
     # Webhooks: a group-commit writer stores deliveries before they are acknowledged; a background thread,
     # woken by each commit, maps them into the model (`hotdash ingest process` does the same from the CLI).
-    registry = webhook_registry(settings, app.state.session_factory)
-    app.state.inbound_registry = registry
-    app.state.inbound_writer = GroupCommitWriter(engine, max_batch=settings.inbound_batch_max)
-    app.state.inbound_processor = InboundProcessor(engine, registry, app.state.clock)
-    app.state.inbound_thread = ProcessorThread(app.state.inbound_processor)
-    app.state.inbound_writer.on_commit(app.state.inbound_thread.wake)
-    app.state.detection = DetectionRunner(
-        app.state.session_factory, app.state.clock, background=bool(settings.detection_scheduler)
+    registry = webhook_registry(settings, factory)
+    processor = InboundProcessor(engine, registry, clock)
+    inbound = InboundRuntime(
+        registry=registry,
+        writer=GroupCommitWriter(engine, max_batch=settings.inbound_batch_max),
+        processor=processor,
+        thread=ProcessorThread(processor),
+    )
+    inbound.writer.on_commit(inbound.thread.wake)
+    components: list[object] = [
+        LoginThrottle(),
+        UsageRecorder(writing_session_factory(engine)),
+        OpenDetections(lambda session: open_counts_by_tile(session=session)),
+        LazySecretBox(settings),
+        inbound,
+        DetectionRunner(factory, clock, background=bool(settings.detection_scheduler)),
+    ]
+    install_services(
+        app,
+        Services(
+            settings=settings,
+            engine=engine,
+            session_factory=factory,
+            clock=clock,
+            templates=make_templates([formatting.register]),
+            head_revision=migrate.head_revision(),
+            components={type(component): component for component in components},
+        ),
     )
 
     install_error_handlers(app)

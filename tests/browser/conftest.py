@@ -80,8 +80,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     database_url = str(engine.url)
     engine.dispose()
 
-    app = create_app(Settings(database_url=database_url))
-    app.state.clock = FrozenClock(DEMO_NOW)
+    app = create_app(Settings(database_url=database_url), clock=FrozenClock(DEMO_NOW))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="hotdash-test-server", daemon=True)

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from hotdash.app import create_app
 from hotdash.auth import passwords
 from hotdash.auth.models import Role
+from hotdash.clock import Clock, SystemClock
 from hotdash.db.session import session_factory, unit_of_work
 from hotdash.settings import Settings
 from hotdash.store.models import Order, PageTraffic, Store, Ticket
@@ -41,9 +42,21 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def app(sqlite_engine: Engine, sqlite_url: str) -> FastAPI:
+def app_clock() -> Clock:
+    """The clock the app runs on: the wall clock, unless a test module pins it by overriding this fixture."""
+    return SystemClock()
+
+
+@pytest.fixture
+def app_settings(sqlite_url: str) -> Settings:
+    """The app's settings: the migrated SQLite file; a test module may override this fixture."""
+    return Settings(database_url=sqlite_url)
+
+
+@pytest.fixture
+def app(sqlite_engine: Engine, app_settings: Settings, app_clock: Clock) -> FastAPI:
     # sqlite_engine has migrated the file at sqlite_url; the app opens its own engine on it, as in production.
-    return create_app(Settings(database_url=sqlite_url))
+    return create_app(app_settings, clock=app_clock)
 
 
 @pytest.fixture

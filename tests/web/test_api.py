@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hotdash.app import create_app
 from hotdash.auth.models import Role
 from hotdash.db import migrate
-from hotdash.db.session import DbSession
+from hotdash.kernel.http.session import DbSession
 from hotdash.settings import Settings
 from hotdash.store.models import Store
 from tests.auth.helpers import bearer

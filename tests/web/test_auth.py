@@ -35,11 +35,15 @@ WRONG = "That email and password do not match an active account"
 
 
 @pytest.fixture
-def clock(app: FastAPI) -> FrozenClock:
-    """The app's clock, pinned at T0; tests move it."""
-    frozen = FrozenClock(T0)
-    app.state.clock = frozen
-    return frozen
+def app_clock() -> FrozenClock:
+    """The app runs on a clock pinned at T0."""
+    return FrozenClock(T0)
+
+
+@pytest.fixture
+def clock(app_clock: FrozenClock) -> FrozenClock:
+    """The app's clock; tests move it."""
+    return app_clock
 
 
 def test_a_page_sends_a_visitor_to_sign_in_and_back(anon_client: TestClient, sqlite_engine: Engine) -> None:

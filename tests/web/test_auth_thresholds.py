@@ -68,11 +68,16 @@ def test_viewers_and_operators_cannot_change_thresholds(
     assert anon_client.get(f"/api/v1/thresholds/{KEY}", headers=headers).json()["value"] == 5
 
 
+@pytest.fixture
+def app_clock() -> FrozenClock:
+    """The app runs at T0, so the audit entry's time is known."""
+    return FrozenClock(T0)
+
+
 @pytest.mark.parametrize("role", [Role.manager, Role.admin])
 def test_managers_and_admins_change_a_threshold_and_the_audit_log_says_who(
     app: FastAPI, client_as: ClientAs, sqlite_engine: Engine, role: Role
 ) -> None:
-    app.state.clock = FrozenClock(T0)
     user = client_as(role)
 
     response = user.put(

@@ -61,9 +61,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         ).token
     database_url = str(engine.url)
     engine.dispose()
-    app = create_app(Settings(database_url=database_url))
     clock = FrozenClock(DEMO_NOW)
-    app.state.clock = clock
+    app = create_app(Settings(database_url=database_url), clock=clock)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

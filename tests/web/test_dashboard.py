@@ -47,9 +47,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 @pytest.fixture(scope="module")
 def app(demo: Engine) -> FastAPI:
-    app = create_app(Settings(database_url=str(demo.url)))
-    app.state.clock = FrozenClock(DEMO_NOW)
-    return app
+    return create_app(Settings(database_url=str(demo.url)), clock=FrozenClock(DEMO_NOW))
 
 
 @pytest.fixture(scope="module")

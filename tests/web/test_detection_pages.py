@@ -134,7 +134,7 @@ def test_the_inbox_shows_what_the_service_lists_and_filters_by_tile(shop: Shop) 
 
 
 def test_the_inbox_pages_by_fifty(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hotdash.web import detection_pages
+    from hotdash.detection.pages import detections as detection_pages
 
     monkeypatch.setattr(detection_pages, "PAGE_SIZE", 4)
     client = shop.client(Role.viewer)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from hotdash.auth.models import AuditEntry, Role
 from hotdash.clock import FrozenClock
 from hotdash.db.session import session_factory, unit_of_work
+from hotdash.settings import Settings
 from hotdash.store.models import Store
 from hotdash.store.models.ingest import Source
 from hotdash.store.sources import sync_state
@@ -31,13 +31,24 @@ NEW_SOURCE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def box(app: FastAPI) -> SecretBox:
+KEY = new_key()
+
+
+@pytest.fixture
+def app_settings(sqlite_url: str) -> Settings:
     """A key of the test's own, so nothing writes a key file into the working directory."""
-    made = SecretBox.from_text(new_key())
-    app.state.secret_box = made
-    app.state.clock = FrozenClock(NOW)
-    return made
+    return Settings(database_url=sqlite_url, secret_key=KEY)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def app_clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+def box() -> SecretBox:
+    """A box on the app's key, to read what it stored."""
+    return SecretBox.from_text(KEY)
 
 
 def audit(engine: Engine) -> list[AuditEntry]:

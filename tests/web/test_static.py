@@ -8,7 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from hotdash.web.templating import STATIC_DIR
+from hotdash.kernel.http.pages import STATIC_DIR
 
 VENDOR = STATIC_DIR / "vendor"
 

@@ -10,11 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from hotdash.auth import service
-from hotdash.auth.deps import OptionalPrincipal, now, require_role
-from hotdash.auth.errors import AccountError, ApiError, NotAuthenticated, UnknownToken, UnknownUser
+from hotdash.auth.deps import OptionalPrincipal, require_role
+from hotdash.auth.errors import AccountError, NotAuthenticated, UnknownToken, UnknownUser
 from hotdash.auth.models import Role, User
 from hotdash.auth.schemas import Me, TokenCreate, TokenCreated, TokenOut, UserCreate, UserOut, UserUpdate
-from hotdash.db.session import DbSession
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.errors import ApiError
+from hotdash.kernel.http.session import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 

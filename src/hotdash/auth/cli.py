@@ -22,9 +22,7 @@ from hotdash.auth.errors import AccountError
 from hotdash.auth.models import Role, User
 from hotdash.auth.service import ensure_demo_admin
 from hotdash.clock import SystemClock
-from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
-from hotdash.settings import get_settings
+from hotdash.db.cli import command_session
 
 __all__ = ["ensure_demo_admin", "tokens_app", "users_app"]
 
@@ -42,20 +40,12 @@ Email = Annotated[str, typer.Option("--email", help="The user's email address.")
 @contextmanager
 def _unit_of_work() -> Iterator[Session]:
     """Open a unit of work on the settings' database; exit 1 with what to do if it cannot be used."""
-    engine = engine_from_settings(get_settings())
     try:
-        current, head = migrate.current_revision(engine), migrate.head_revision()
-        if current != head:
-            state = "has no schema yet" if current is None else f"is at schema {current}, not {head}"
-            err_console.print(f"[red]The database {state}.[/red] Run `hotdash db upgrade` first.")
-            raise typer.Exit(1)
-        with unit_of_work(session_factory(engine)) as session:
+        with command_session() as session:
             yield session
     except AccountError as exc:
         err_console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from exc
-    finally:
-        engine.dispose()
 
 
 def _user(session: Session, email: str) -> User:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -26,8 +25,9 @@ from hotdash.auth import service
 from hotdash.auth.errors import CsrfFailed, NotAuthenticated, PermissionDenied
 from hotdash.auth.models import Role, User, WebSession
 from hotdash.auth.usage import UsageRecorder
-from hotdash.clock import Clock
-from hotdash.db.session import READ_ONLY_METHODS, DbSession
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.services import services_of
+from hotdash.kernel.http.session import READ_ONLY_METHODS, DbSession
 
 SESSION_COOKIE = "hotdash_session"
 CSRF_FIELD = "csrf_token"
@@ -40,12 +40,6 @@ bearer_scheme = HTTPBearer(
     scheme_name="API token",
     description="An API token (`hd_...`); admins make them with `hotdash tokens create` or the API.",
 )
-
-
-def now(request: Request) -> datetime:
-    """Return the app's idea of now (tests pin and move it through app.state.clock)."""
-    clock: Clock = request.app.state.clock
-    return clock.now()
 
 
 @dataclass(frozen=True)
@@ -107,8 +101,7 @@ def resolve_principal(
 
 
 def _usage(request: Request) -> UsageRecorder:
-    recorder: UsageRecorder = request.app.state.usage_recorder
-    return recorder
+    return services_of(request.app).get(UsageRecorder)
 
 
 def _writing(request: Request, session: DbSession) -> DbSession | None:

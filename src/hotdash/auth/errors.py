@@ -1,31 +1,14 @@
 """Errors of signing in and of rights, and of the account services.
 
-The HTTP ones are HTTPExceptions that carry their stable `code`; `hotdash.web.errors` renders them in the one
-error shape (or, for a person on a page, redirects to the sign-in page or shows an HTML page).
+The HTTP ones are the kernel's `ApiError`s with their stable `code`; `hotdash.web.errors` renders them in the
+one error shape (or, for a person on a page, redirects to the sign-in page or shows an HTML page).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from starlette.exceptions import HTTPException
-
-
-class ApiError(HTTPException):
-    """An HTTP error with a stable code, a message a person can act on, and structured details."""
-
-    def __init__(
-        self,
-        status_code: int,
-        code: str,
-        message: str,
-        details: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(status_code=status_code, detail=message, headers=headers)
-        self.code = code
-        self.message = message
-        self.details = details or {}
+from hotdash.kernel.http.errors import ApiError
 
 
 class NotAuthenticated(ApiError):

@@ -18,21 +18,22 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
-from starlette.templating import Jinja2Templates
 
 from hotdash.auth import audit, service
 from hotdash.auth.deps import (
     CurrentUser,
     OptionalPrincipal,
     clear_session_cookie,
-    now,
     require_role,
     set_session_cookie,
 )
 from hotdash.auth.errors import AccountError
 from hotdash.auth.models import Role, User
 from hotdash.auth.throttle import LoginThrottle
-from hotdash.db.session import DbSession
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.services import services_of
+from hotdash.kernel.http.session import DbSession
 
 logger = logging.getLogger(__name__)
 
@@ -65,14 +66,8 @@ def safe_next(value: str | None, default: str = "/") -> str:
     return value
 
 
-def _templates(request: Request) -> Jinja2Templates:
-    templates: Jinja2Templates = request.app.state.templates
-    return templates
-
-
 def _throttle(request: Request) -> LoginThrottle:
-    throttle: LoginThrottle = request.app.state.login_throttle
-    return throttle
+    return services_of(request.app).get(LoginThrottle)
 
 
 def _login_form(
@@ -93,7 +88,7 @@ def _login_form(
         # A fresh install has nobody to sign in as: say how to make the first admin.
         "first_run": not service.has_users(session=session),
     }
-    response = _templates(request).TemplateResponse(request, "login.html", context, status_code=status)
+    response = render_page(request, "login.html", context, status=status)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -193,9 +188,7 @@ def audit_page(
 ) -> Response:
     """List the newest changes: who, when, what, before and after."""
     entries = audit.recent(session=session, entity=entity or None, limit=200)
-    return _templates(request).TemplateResponse(
-        request, "audit.html", {"entries": entries, "entity": entity or "", "active": "audit"}
-    )
+    return render_page(request, "audit.html", {"entries": entries, "entity": entity or "", "active": "audit"})
 
 
 # Admin pages. Each change is a form post that redirects back with a fixed notice (the URL names the notice,
@@ -215,7 +208,7 @@ def _notice(done: str | None) -> str | None:
 def _users_page(
     request: Request, session: DbSession, *, error: str | None, status: int, done: str | None
 ) -> Response:
-    return _templates(request).TemplateResponse(
+    return render_page(
         request,
         "admin_users.html",
         {
@@ -225,7 +218,7 @@ def _users_page(
             "notice": _notice(done),
             "active": "users",
         },
-        status_code=status,
+        status=status,
     )
 
 
@@ -302,7 +295,7 @@ def _tokens_page(
     done: str | None = None,
     created: service.NewToken | None = None,
 ) -> Response:
-    return _templates(request).TemplateResponse(
+    return render_page(
         request,
         "admin_tokens.html",
         {
@@ -315,7 +308,7 @@ def _tokens_page(
             "now": now(request),
             "active": "tokens",
         },
-        status_code=status,
+        status=status,
     )
 
 

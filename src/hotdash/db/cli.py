@@ -1,10 +1,13 @@
-"""`hotdash db ...`: move the schema between revisions and say where it is."""
+"""`hotdash db ...`: move the schema between revisions and say where it is; and the helper every other
+command opens the database with (`current_database`, `command_session`), so each says in one line what to run
+on a database that is empty, behind or unreachable.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from alembic.script import ScriptDirectory
@@ -13,9 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings
+from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
 from hotdash.settings import get_settings
 
 app = typer.Typer(
@@ -47,17 +51,67 @@ def settings_engine() -> Iterator[Engine]:
     try:
         yield engine
     except DBAPIError as exc:
-        # A driver traceback says little to an operator; the cause line and the URL say what to check.
-        err_console.print(
-            f"[red]Cannot use the database {describe_database(engine)}:[/red] {escape(str(exc.orig))}"
-        )
-        raise typer.Exit(1) from exc
+        cannot_use(engine, exc)
     except CommandError as exc:
         # Alembic's own words are clear here, e.g. "Can't locate revision identified by 'x'".
         err_console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from exc
     finally:
         engine.dispose()
+
+
+def cannot_use(engine: Engine, exc: DBAPIError) -> NoReturn:
+    """Say in one line which database could not be used and the driver's reason; exit 1."""
+    # A driver traceback says little to an operator; the cause line and the URL say what to check.
+    # soft_wrap: one line whatever the terminal's width, like the schema message.
+    err_console.print(
+        f"[red]Cannot use the database {describe_database(engine)}:[/red] {escape(str(exc.orig))}",
+        soft_wrap=True,
+    )
+    raise typer.Exit(1) from exc
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Return one line saying what to run if `engine`'s schema is not the code's, else None."""
+    current, head = migrate.current_revision(engine), migrate.head_revision()
+    if current == head:
+        return None
+    if current is None:
+        return "The database is not set up: run hotdash db upgrade."
+    if is_known_revision(current):
+        return f"The database is at revision {current}, the code needs {head}: run hotdash db upgrade."
+    # Upgrading cannot help: a newer (or different) HotDash migrated this database.
+    return (
+        f"The database is at revision {current}, which this version of HotDash does not know (it needs "
+        f"{head}): use the HotDash that migrated it."
+    )
+
+
+@contextmanager
+def current_database() -> Iterator[Engine]:
+    """Yield the settings' engine once its schema is at the code's revision; else say what to run, exit 1."""
+    engine = engine_from_settings(get_settings())
+    try:
+        try:
+            problem = schema_problem(engine)
+        except DBAPIError as exc:
+            # Only the check's errors: one the command itself meets is its own to report.
+            cannot_use(engine, exc)
+        if problem is not None:
+            # One plain line on stderr (no Rich wrapping): a table that does not exist yet would otherwise
+            # end the command in a traceback of a few hundred lines.
+            typer.echo(problem, err=True)
+            raise typer.Exit(1)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def command_session() -> Iterator[Session]:
+    """Open the command's unit of work on a current database: committed if the command succeeds."""
+    with current_database() as engine, unit_of_work(session_factory(engine)) as session:
+        yield session
 
 
 @app.command()

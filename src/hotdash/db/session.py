@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -91,22 +90,3 @@ def writer_unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     with unit_of_work(factory) as session:
         session.connection(execution_options={"sqlite_begin_immediate": True})
         yield session
-
-
-READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def request_session(request: Request) -> Iterator[Session]:
-    """Yield the request's unit of work: committed if the handler succeeds, rolled back if it raises."""
-    # create_app puts the factory on app.state, so nothing here is bound to a database at import time.
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    # A request that may change data writes while webhooks and detection write too: on SQLite it takes the
-    # write lock at BEGIN, so it waits its turn instead of failing with "database is locked" half-way.
-    begin = unit_of_work if request.method in READ_ONLY_METHODS else writer_unit_of_work
-    with begin(factory) as session:
-        yield session
-
-
-# scope="function" ends the unit of work before the response is sent: a commit that fails becomes an error
-# response instead of a 200 for a change that was never saved.
-DbSession = Annotated[Session, Depends(request_session, scope="function")]

@@ -15,10 +15,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from hotdash.auth.deps import now, require_role
-from hotdash.auth.errors import ApiError
+from hotdash.auth.deps import require_role
 from hotdash.auth.models import Role, User
-from hotdash.db.session import DbSession
 from hotdash.detection import backtest as backtests
 from hotdash.detection import detections, service
 from hotdash.detection.evaluator import Evaluator
@@ -33,6 +31,10 @@ from hotdash.detection.schemas import (
     SnoozeIn,
     StatusName,
 )
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.errors import ApiError
+from hotdash.kernel.http.services import services_of
+from hotdash.kernel.http.session import DbSession
 
 rules_router = APIRouter(prefix="/api/v1/rules", tags=["rules"])
 detections_router = APIRouter(prefix="/api/v1/detections", tags=["detections"])
@@ -155,9 +157,9 @@ def run_rule(key: str, request: Request, session: DbSession, user: Manager) -> E
     """Run the rule once now and return its evaluation (with the error, if it failed)."""
     with _errors():
         rule = service.get_rule(session=session, key=key)
-        evaluation = Evaluator(request.app.state.clock).run(session=session, rules=[rule], trigger="manual")[
-            0
-        ]
+        evaluation = Evaluator(services_of(request.app).clock).run(
+            session=session, rules=[rule], trigger="manual"
+        )[0]
         return EvaluationOut.of(evaluation)
 
 

@@ -21,14 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotdash.clock import SystemClock
-from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
+from hotdash.db.cli import command_session, current_database
+from hotdash.db.session import session_factory
 from hotdash.detection import backtest as backtests
 from hotdash.detection import rulefile, service
 from hotdash.detection.defaults import install_defaults
 from hotdash.detection.evaluator import Evaluator
 from hotdash.detection.scheduler.jobs import DetectionRunner, run_cycle
-from hotdash.settings import get_settings
 from hotdash.store.models import Store
 
 console = Console(highlight=False, soft_wrap=True)
@@ -41,14 +40,8 @@ Key = Annotated[
 @contextmanager
 def _session() -> Iterator[Session]:
     """Open a unit of work on the settings' database; exit 1 with what to do if it cannot be used."""
-    engine = engine_from_settings(get_settings())
     try:
-        current, head = migrate.current_revision(engine), migrate.head_revision()
-        if current != head:
-            state = "has no schema yet" if current is None else f"is at schema {current}, not {head}"
-            err_console.print(f"The database {state}. Run `hotdash db upgrade` first.", markup=False)
-            raise typer.Exit(1)
-        with unit_of_work(session_factory(engine)) as session:
+        with command_session() as session:
             yield session
     except (service.UnknownRule, service.RuleInvalid, service.RuleExists) as problem:
         err_console.print(f"Error: {problem}", markup=False)
@@ -57,8 +50,6 @@ def _session() -> Iterator[Session]:
         for error in invalid.errors:
             err_console.print(f"Error: {error}", markup=False)
         raise typer.Exit(1) from invalid
-    finally:
-        engine.dispose()
 
 
 def parse_since(text: str) -> timedelta:
@@ -258,20 +249,18 @@ def run(
                     f"{names.get(e.rule_id, e.rule_id)}: {outcome} ({e.duration_ms:.0f} ms)", markup=False
                 )
         return
-    engine = engine_from_settings(get_settings())
-    runner = DetectionRunner(session_factory(engine), clock)
-    evaluator = Evaluator(clock)
-    console.print("running detection rules each minute (Ctrl+C stops)", markup=False)
-    try:
-        while True:
-            for e in runner.tick(evaluator):
-                if e.error:
-                    err_console.print(f"rule {e.rule_id} failed: {e.error}", markup=False)
-            time.sleep(1.0)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        engine.dispose()
+    with current_database() as engine:
+        runner = DetectionRunner(session_factory(engine), clock)
+        evaluator = Evaluator(clock)
+        console.print("running detection rules each minute (Ctrl+C stops)", markup=False)
+        try:
+            while True:
+                for e in runner.tick(evaluator):
+                    if e.error:
+                        err_console.print(f"rule {e.rule_id} failed: {e.error}", markup=False)
+                time.sleep(1.0)
+        except KeyboardInterrupt:
+            pass
 
 
 def register(app: typer.Typer) -> None:

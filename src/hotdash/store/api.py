@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from hotdash.db.session import DbSession
+from hotdash.kernel.http.session import DbSession
 from hotdash.store import service
 from hotdash.store.schemas import DatasetSummaryOut
 

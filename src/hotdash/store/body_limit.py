@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive
 
-from hotdash.auth.errors import ApiError
+from hotdash.kernel.http.errors import ApiError
 
 # The limit in bytes for a request: a number, or read at request time (e.g. from the app's settings).
 Limit = int | Callable[[Request], int]

@@ -11,9 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
-from hotdash.settings import get_settings
+from hotdash.db.cli import command_session
 from hotdash.store import service
 from hotdash.store.schemas import DatasetSummaryOut
 
@@ -33,18 +31,8 @@ def _when(value: datetime | date | None, zone: str) -> str:
 
 def load_summary() -> service.DatasetSummary:
     """Read the dataset summary from the settings' database; exit 1 if its schema is not current."""
-    engine = engine_from_settings(get_settings())
-    try:
-        current, head = migrate.current_revision(engine), migrate.head_revision()
-        if current != head:
-            # Counting rows of tables that do not exist yet would end in a traceback; say what to run instead.
-            state = "has no schema yet" if current is None else f"is at schema {current}, not {head}"
-            err_console.print(f"[red]The database {state}.[/red] Run `hotdash db upgrade` first.")
-            raise typer.Exit(1)
-        with unit_of_work(session_factory(engine)) as session:
-            return service.dataset_summary(session=session)
-    finally:
-        engine.dispose()
+    with command_session() as session:
+        return service.dataset_summary(session=session)
 
 
 def print_summary(summary: service.DatasetSummary) -> None:

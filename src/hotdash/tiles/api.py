@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
-from hotdash.db.session import DbSession
+from hotdash.kernel.http.clock import Now
+from hotdash.kernel.http.session import DbSession
 from hotdash.tiles.context import UnknownStoreError
 from hotdash.tiles.dashboard import UnknownTileError, compute_dashboard, compute_tile
 from hotdash.tiles.registry import TILES
@@ -49,18 +50,13 @@ class DashboardOut(BaseModel):
     failures: list[FailureOut]
 
 
-def _now(request: Request) -> datetime:
-    now: datetime = request.app.state.clock.now()
-    return now
-
-
 @router.get("", summary="All six tiles and the top priorities")
 def dashboard(
-    request: Request, session: DbSession, window: WindowParam = WindowName.today, store: StoreParam = None
+    session: DbSession, at: Now, window: WindowParam = WindowName.today, store: StoreParam = None
 ) -> DashboardOut:
     """Return every tile's status, figures, chart, exceptions and recommendation, plus the Today ranking."""
     try:
-        board = compute_dashboard(session=session, now=_now(request), window=window, store_id=store)
+        board = compute_dashboard(session=session, now=at, window=window, store_id=store)
     except UnknownStoreError as missing:
         raise HTTPException(status_code=404, detail=str(missing)) from missing
     return DashboardOut(
@@ -81,8 +77,8 @@ def dashboard(
 @router.get("/{name}", summary="One tile")
 def tile(
     name: str,
-    request: Request,
     session: DbSession,
+    at: Now,
     window: WindowParam = WindowName.today,
     store: StoreParam = None,
 ) -> TileResult:
@@ -90,6 +86,6 @@ def tile(
     if name not in TILES:
         raise HTTPException(status_code=404, detail=f"no tile named {name!r}; tiles are {', '.join(TILES)}")
     try:
-        return compute_tile(session=session, name=name, now=_now(request), window=window, store_id=store)
+        return compute_tile(session=session, name=name, now=at, window=window, store_id=store)
     except (UnknownStoreError, UnknownTileError) as missing:
         raise HTTPException(status_code=404, detail=str(missing)) from missing

@@ -11,8 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from hotdash.clock import SystemClock
-from hotdash.db.session import engine_from_settings, session_factory
-from hotdash.settings import get_settings
+from hotdash.db.cli import command_session
 from hotdash.tiles.context import UnknownStoreError
 from hotdash.tiles.dashboard import Dashboard, UnknownTileError, compute_dashboard
 from hotdash.tiles.format import format_trend, format_value
@@ -34,10 +33,9 @@ def tiles(
     as_json: Annotated[bool, typer.Option("--json", help="Print the same JSON as /api/v1/tiles.")] = False,
 ) -> None:
     """Show the dashboard tiles: status, figures with trends, exceptions and the next action."""
-    engine = engine_from_settings(get_settings())
     console = Console()
     try:
-        with session_factory(engine)() as session:
+        with command_session() as session:
             board = compute_dashboard(
                 session=session, now=SystemClock().now(), window=window, store_id=store, names=names or None
             )
@@ -56,8 +54,6 @@ def tiles(
     except (UnknownStoreError, UnknownTileError) as missing:
         console.print(f"[red]{missing}[/red]")
         raise typer.Exit(code=2) from missing
-    finally:
-        engine.dispose()
     if board.failures:
         raise typer.Exit(code=1)
 

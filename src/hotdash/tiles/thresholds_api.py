@@ -14,12 +14,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
-from starlette.templating import Jinja2Templates
 
-from hotdash.auth.deps import CurrentUser, now, require_role
-from hotdash.auth.errors import ApiError
+from hotdash.auth.deps import CurrentUser, require_role
 from hotdash.auth.models import Role, User
-from hotdash.db.session import DbSession
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.errors import ApiError
+from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.session import DbSession
 from hotdash.tiles import service
 from hotdash.tiles.schemas import Unit
 from hotdash.tiles.thresholds import BY_KEY, REGISTRY, Threshold, Thresholds
@@ -163,8 +164,7 @@ def _page(
     error_key: str | None = None,
     status: int = 200,
 ) -> Response:
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(
+    return render_page(
         request,
         "settings_thresholds.html",
         {
@@ -177,7 +177,7 @@ def _page(
             "error_key": error_key,
             "active": "thresholds",
         },
-        status_code=status,
+        status=status,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hotdash.auth.errors import ApiError
+from hotdash.kernel.http.errors import ApiError
 from hotdash.store.body_limit import counted, size_text
 
 

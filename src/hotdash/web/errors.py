@@ -1,4 +1,4 @@
-"""One error shape for the whole HTTP surface: `{"error": {"code", "message", "details"}}`.
+"""Handlers that answer every error in the one shape: `{"error": {"code", "message", "details"}}`.
 
 API clients (and webhook senders) always get that JSON. A person on a page gets the same message as an HTML
 page when the database is not ready, their role does not allow something or their upload is too large,
@@ -10,97 +10,21 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.templating import Jinja2Templates
+from starlette.responses import RedirectResponse, Response
 
-from hotdash.auth.errors import ApiError, NotAuthenticated
+from hotdash.auth.errors import NotAuthenticated
+from hotdash.kernel.http.errors import ApiError, PageError, ServiceUnavailable, error_response
+from hotdash.kernel.http.pages import render_page
 
 logger = logging.getLogger(__name__)
 
 # Paths whose callers are programs: they always get JSON, even for errors that pages render as HTML.
 _MACHINE_PREFIXES = ("/api/", "/webhooks/", "/healthz", "/docs", "/redoc", "/openapi.json", "/static/")
-
-
-class ErrorDetail(BaseModel):
-    """What went wrong, for a program (`code`) and for a person (`message`)."""
-
-    code: str = Field(description="stable, snake_case identifier of the kind of error")
-    message: str = Field(description="what happened and what to do about it")
-    details: dict[str, Any] = Field(default_factory=dict, description="structured specifics, if any")
-
-
-class ErrorResponse(BaseModel):
-    """The body of every error response."""
-
-    error: ErrorDetail
-
-
-class ServiceUnavailable(Exception):
-    """The app runs but cannot serve data yet; always a 503 with a message that says how to fix it."""
-
-    code = "service_unavailable"
-
-    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details or {}
-
-
-class SchemaNotReady(ServiceUnavailable):
-    """The database was never migrated, or is at another revision than this code expects."""
-
-    def __init__(self, current: str | None, head: str) -> None:
-        if current is None:
-            self.code = "schema_not_migrated"
-            message = (
-                "The database has not been set up yet. Run `hotdash db upgrade` to create the tables "
-                "(`hotdash serve` does this on start)."
-            )
-        else:
-            self.code = "schema_out_of_date"
-            message = (
-                f"The database schema is at revision {current}, but this version of HotDash needs {head}. "
-                "Run `hotdash db upgrade`."
-            )
-        super().__init__(message, {"current_revision": current, "head_revision": head})
-
-
-class DatabaseUnavailable(ServiceUnavailable):
-    """The database cannot be reached at all."""
-
-    code = "database_unavailable"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "The database cannot be reached. Check HOTDASH_DATABASE_URL and that the database server "
-            "is running."
-        )
-
-
-class PageError(Exception):
-    """A page that cannot be shown as asked (unknown tile, record or window): an HTML page that says why."""
-
-    def __init__(self, status: int, title: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.title = title
-        self.message = message
-
-
-def error_response(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None, **kwargs: Any
-) -> JSONResponse:
-    """Return a JSON response in the one error shape."""
-    body = ErrorResponse(error=ErrorDetail(code=code, message=message, details=details or {}))
-    return JSONResponse(jsonable_encoder(body), status_code=status, **kwargs)
 
 
 def _wants_html(request: Request) -> bool:
@@ -139,12 +63,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         if _wants_html(request) and isinstance(exc, NotAuthenticated):
             return _sign_in_redirect(request)
         if _wants_html(request) and exc.status_code in _PAGE_TITLES:
-            templates: Jinja2Templates = request.app.state.templates
-            return templates.TemplateResponse(
+            return render_page(
                 request,
                 "error.html",
                 {"title": _PAGE_TITLES[exc.status_code], "message": exc.message, "code": exc.code},
-                status_code=exc.status_code,
+                status=exc.status_code,
             )
         return error_response(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
     message = str(exc.detail)
@@ -174,24 +97,22 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 async def _service_unavailable(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceUnavailable)
     if _wants_html(request):
-        templates: Jinja2Templates = request.app.state.templates
-        return templates.TemplateResponse(
+        return render_page(
             request,
             "error.html",
             {"title": "HotDash is not ready", "message": exc.message, "code": exc.code},
-            status_code=503,
+            status=503,
         )
     return error_response(503, exc.code, exc.message, exc.details)
 
 
 async def _page_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(
+    return render_page(
         request,
         "error.html",
         {"title": exc.title, "message": exc.message, "code": _code_for(exc.status)},
-        status_code=exc.status,
+        status=exc.status,
     )
 
 

@@ -20,8 +20,10 @@ from sqlalchemy import Engine, func, select
 
 from hotdash.app import create_app
 from hotdash.db.session import session_factory
+from hotdash.kernel.http.services import services_of
 from hotdash.settings import Settings
 from hotdash.store.connectors.chatwoot.signature import sign
+from hotdash.store.inbound.runtime import InboundRuntime
 from hotdash.store.models import Order, TeamMember, Ticket
 from hotdash.store.models.ingest import InboundEvent
 from tests.store.connectors.helpers import FIXTURES, seed_shop
@@ -146,7 +148,7 @@ def test_a_conversation_told_by_its_webhooks_becomes_one_ticket(chatwoot: Chatwo
     for number, name in enumerate(CONVERSATION):
         response = chatwoot.send((FIXTURES / "chatwoot" / name).read_bytes(), delivery=f"conv-412-{number}")
         assert response.status_code == 200
-    drained = chatwoot.app.state.inbound_processor.drain()
+    drained = services_of(chatwoot.app).get(InboundRuntime).processor.drain()
     assert (drained.processed, drained.failed) == (6, 0)
     with session_factory(engine)() as session:
         ticket = session.scalars(select(Ticket).where(Ticket.source == "chatwoot")).one()
@@ -176,7 +178,7 @@ def test_a_later_agent_reply_does_not_move_the_first_response(chatwoot: Chatwoot
     later["conversation"]["updated_at"] = 1764583200.0
     for number, body in enumerate((first, later)):
         assert chatwoot.send(json.dumps(body).encode(), delivery=f"reply-{number}").status_code == 200
-        chatwoot.app.state.inbound_processor.drain()
+        services_of(chatwoot.app).get(InboundRuntime).processor.drain()
     with session_factory(engine)() as session:
         ticket = session.scalars(select(Ticket).where(Ticket.source == "chatwoot")).one()
         assert ticket.first_response_at == datetime(2025, 12, 1, 8, 52, 30, tzinfo=UTC)
@@ -186,6 +188,6 @@ def test_a_later_agent_reply_does_not_move_the_first_response(chatwoot: Chatwoot
 def test_an_event_hotdash_does_not_map_is_kept_and_ignored(chatwoot: Chatwoot, engine: Engine) -> None:
     body = json.dumps({"event": "contact_created", "id": 5, "account": {"id": 3}}).encode()
     assert chatwoot.send(body, delivery="contact-5").status_code == 200
-    assert chatwoot.app.state.inbound_processor.drain().ignored == 1
+    assert services_of(chatwoot.app).get(InboundRuntime).processor.drain().ignored == 1
     (row,) = rows(engine)
     assert (row.status, row.topic) == ("ignored", "contact_created")

@@ -12,9 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from hotdash.clock import SystemClock
-from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings, session_factory
-from hotdash.settings import get_settings
+from hotdash.db.cli import current_database
+from hotdash.db.session import session_factory
 from hotdash.store.connectors.analytics_import import ExportProblem, import_export
 from hotdash.store.ingest.results import UnknownStore
 
@@ -48,27 +47,18 @@ def import_analytics(
     except ValueError:
         err_console.print(f"[red]--day {escape(day or '')!r} is not a date like 2025-11-30.[/red]")
         raise typer.Exit(2) from None
-    engine = engine_from_settings(get_settings())
-    try:
-        if migrate.current_revision(engine) != migrate.head_revision():
-            err_console.print(
-                "[red]The database schema is not current.[/red] Run `hotdash db upgrade` first."
-            )
-            raise typer.Exit(1)
-        with session_factory(engine)() as session:
-            try:
-                summary = import_export(
-                    session=session, text=file.read_text(encoding="utf-8-sig"), fmt=fmt.value,
-                    now=SystemClock().now(), store_id=store, source=source, day=covered,
-                    filename=file.name, actor="cli",
-                )  # fmt: skip
-            except (ExportProblem, UnknownStore) as problem:
-                session.commit()  # the failed run stays on record
-                err_console.print(f"[red]Not imported:[/red] {escape(str(problem))}")
-                raise typer.Exit(1) from None
-            session.commit()
-    finally:
-        engine.dispose()
+    with current_database() as engine, session_factory(engine)() as session:
+        try:
+            summary = import_export(
+                session=session, text=file.read_text(encoding="utf-8-sig"), fmt=fmt.value,
+                now=SystemClock().now(), store_id=store, source=source, day=covered,
+                filename=file.name, actor="cli",
+            )  # fmt: skip
+        except (ExportProblem, UnknownStore) as problem:
+            session.commit()  # the failed run stays on record
+            err_console.print(f"[red]Not imported:[/red] {escape(str(problem))}")
+            raise typer.Exit(1) from None
+        session.commit()
     console.print(
         f"Imported page traffic from {escape(file.name)} as source {escape(summary.source)}: "
         f"{summary.inserted} inserted, {summary.updated} updated, {summary.unchanged} unchanged, "

@@ -18,10 +18,10 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotdash.clock import Clock
+from hotdash.db.cli import current_database
 from hotdash.db.session import session_factory, unit_of_work
 from hotdash.settings import get_settings
 from hotdash.store.sources import crypto, service, sync_state
-from hotdash.store.sources.cli import open_engine
 
 logger = logging.getLogger(__name__)
 console = Console()
@@ -103,7 +103,7 @@ def pick_source(session: Session, key: str | None, *, kind: str, label: str, add
 
 def run_sync_command(*, source: str | None, kind: str, label: str, add_hint: str, make: MakeSync) -> None:
     """Run one sync from the shell with a progress display; exit 1, saying why, if it cannot run or stops."""
-    with open_engine() as engine:
+    with current_database() as engine:
         factory = session_factory(engine)
         try:
             box = crypto.load_box(get_settings())

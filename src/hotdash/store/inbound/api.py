@@ -14,12 +14,12 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from hotdash.clock import Clock
+from hotdash.kernel.http.services import services_of
 from hotdash.store.body_limit import limited_route
 from hotdash.store.inbound import strict_json
 from hotdash.store.inbound.delivery import WebhookRejected
 from hotdash.store.inbound.registry import Receiver, Registry
-from hotdash.store.inbound.writer import GroupCommitWriter
+from hotdash.store.inbound.runtime import InboundRuntime
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +32,7 @@ class Acknowledged(BaseModel):
 
 
 def _limit(request: Request) -> int:
-    limit: int = request.app.state.settings.webhook_max_bytes
-    return limit
+    return services_of(request.app).settings.webhook_max_bytes
 
 
 def _too_large(limit: int) -> WebhookRejected:
@@ -65,8 +64,8 @@ def check_json_object(body: bytes) -> None:
 
 def _route(receiver: Receiver) -> Any:
     async def receive(request: Request) -> Response:
-        clock: Clock = request.app.state.clock
-        writer: GroupCommitWriter = request.app.state.inbound_writer
+        services = services_of(request.app)
+        clock, writer = services.clock, services.get(InboundRuntime).writer
         # The route counts the bytes as they arrive (limited_route): a body past the limit is a 413 here.
         body = await request.body()
         delivery = receiver.read(headers=request.headers, body=body, received_at=clock.now())

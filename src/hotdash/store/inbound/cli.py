@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -11,8 +13,7 @@ from rich.table import Table
 from sqlalchemy import Engine, func, select
 
 from hotdash.clock import SystemClock
-from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings
+from hotdash.db.cli import current_database
 from hotdash.settings import get_settings
 from hotdash.store.connectors import webhook_registry
 from hotdash.store.inbound.processor import InboundProcessor
@@ -24,16 +25,10 @@ app = typer.Typer(
 console = Console()
 
 
-def _processor() -> tuple[InboundProcessor, Engine]:
-    settings = get_settings()
-    engine = engine_from_settings(settings)
-    current, head = migrate.current_revision(engine), migrate.head_revision()
-    if current != head:
-        engine.dispose()
-        console.print("[red]The database schema is not current.[/red] Run `hotdash db upgrade` first.")
-        raise typer.Exit(code=1)
-    processor = InboundProcessor(engine, webhook_registry(settings), SystemClock())
-    return processor, engine
+@contextmanager
+def _processor() -> Iterator[tuple[InboundProcessor, Engine]]:
+    with current_database() as engine:
+        yield InboundProcessor(engine, webhook_registry(get_settings()), SystemClock()), engine
 
 
 @app.command()
@@ -41,11 +36,8 @@ def process(
     limit: Annotated[int | None, typer.Option(help="Stop after this many deliveries.")] = None,
 ) -> None:
     """Map every pending delivery, oldest first (and earlier failures that have attempts left)."""
-    processor, engine = _processor()
-    try:
+    with _processor() as (processor, _):
         result = processor.drain(limit=limit)
-    finally:
-        engine.dispose()
     console.print(f"processed {result.processed}, ignored {result.ignored}, failed {result.failed}")
     if result.failed:
         raise typer.Exit(code=3)
@@ -59,12 +51,9 @@ def retry(
     ] = False,
 ) -> None:
     """Put failed deliveries back in line, then map them."""
-    processor, engine = _processor()
-    try:
+    with _processor() as (processor, _):
         count = processor.retry_failed(source=source, include_ignored=include_ignored)
         result = processor.drain()
-    finally:
-        engine.dispose()
     console.print(
         f"requeued {count}; processed {result.processed}, ignored {result.ignored}, failed {result.failed}"
     )
@@ -75,22 +64,18 @@ def retry(
 @app.command()
 def status() -> None:
     """Show how many deliveries are in each state, and the latest failures with their errors."""
-    _, engine = _processor()
-    try:
-        with engine.connect() as connection:
-            counts = connection.execute(
-                select(InboundEvent.source, InboundEvent.status, func.count())
-                .group_by(InboundEvent.source, InboundEvent.status)
-                .order_by(InboundEvent.source, InboundEvent.status)
-            ).all()
-            failures = connection.execute(
-                select(InboundEvent.source, InboundEvent.delivery_id, InboundEvent.topic, InboundEvent.error)
-                .where(InboundEvent.status == "failed")
-                .order_by(InboundEvent.id.desc())
-                .limit(10)
-            ).all()
-    finally:
-        engine.dispose()
+    with _processor() as (_, engine), engine.connect() as connection:
+        counts = connection.execute(
+            select(InboundEvent.source, InboundEvent.status, func.count())
+            .group_by(InboundEvent.source, InboundEvent.status)
+            .order_by(InboundEvent.source, InboundEvent.status)
+        ).all()
+        failures = connection.execute(
+            select(InboundEvent.source, InboundEvent.delivery_id, InboundEvent.topic, InboundEvent.error)
+            .where(InboundEvent.status == "failed")
+            .order_by(InboundEvent.id.desc())
+            .limit(10)
+        ).all()
     table = Table("source", "status", "deliveries")
     for source, state, count in counts:
         table.add_row(source, state, str(count))

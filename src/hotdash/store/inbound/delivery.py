@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hotdash.auth.errors import ApiError
+from hotdash.kernel.http.errors import ApiError
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotdash.auth.deps import OptionalPrincipal, now, require_role
-from hotdash.auth.errors import ApiError, PermissionDenied
+from hotdash.auth.deps import OptionalPrincipal, require_role
+from hotdash.auth.errors import PermissionDenied
 from hotdash.auth.models import Role, User
-from hotdash.db.session import DbSession
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.errors import ApiError
+from hotdash.kernel.http.services import services_of
+from hotdash.kernel.http.session import DbSession
 from hotdash.store.body_limit import limited_route, size_text
 from hotdash.store.ingest.files.formats import FORMATS, FileFormat, FileProblem
 from hotdash.store.ingest.files.service import DEFAULT_SOURCE, FileImport, ImportSummary, store_for
@@ -63,8 +66,7 @@ def upload_too_large(limit: int) -> ApiError:
 
 
 def upload_limit(request: Request) -> int:
-    limit: int = request.app.state.settings.import_max_bytes
-    return limit
+    return services_of(request.app).settings.import_max_bytes
 
 
 # Bodies past these limits get a 413 as soon as they pass them (or at once, by their Content-Length), before

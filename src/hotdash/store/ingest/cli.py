@@ -13,9 +13,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from hotdash.clock import SystemClock
-from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings, session_factory
-from hotdash.settings import get_settings
+from hotdash.db.cli import current_database
+from hotdash.db.session import session_factory
 from hotdash.store.ingest.files.formats import FileProblem
 from hotdash.store.ingest.files.rejects import describe
 from hotdash.store.ingest.files.service import DEFAULT_SOURCE, FileImport, ImportSummary
@@ -77,13 +76,7 @@ def import_file(
     ] = None,
 ) -> None:
     """Import a CSV, NDJSON or JSON file of one entity; re-importing the same file changes nothing."""
-    engine = engine_from_settings(get_settings())
-    try:
-        if migrate.current_revision(engine) != migrate.head_revision():
-            err_console.print(
-                "[red]The database schema is not current.[/red] Run `hotdash db upgrade` first."
-            )
-            raise typer.Exit(1)
+    with current_database() as engine:
         factory = session_factory(engine)
         with factory() as session, file.open("rb") as binary, Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
@@ -120,5 +113,3 @@ def import_file(
             written_to = rejects or rejects_path(file, summary)
             written_to.write_text(summary.rejects, encoding="utf-8")
         print_summary(summary, written_to)
-    finally:
-        engine.dispose()

@@ -5,6 +5,7 @@ only that it is set, where from, and at most its last 4 characters.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -13,10 +14,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from hotdash.auth.deps import CurrentUser, now, require_role
-from hotdash.auth.errors import ApiError
+from hotdash.auth.deps import CurrentUser, require_role
 from hotdash.auth.models import Role, User
-from hotdash.db.session import DbSession
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.errors import ApiError
+from hotdash.kernel.http.services import services_of
+from hotdash.kernel.http.session import DbSession
 from hotdash.settings import Settings
 from hotdash.store.sources import service
 from hotdash.store.sources.crypto import SecretBox, SecretKeyError, load_box
@@ -26,15 +29,27 @@ router = APIRouter(prefix="/api/v1/sources", tags=["sources"])
 Admin = Annotated[User, Depends(require_role(Role.admin, "Only admins add and change sources."))]
 
 
+class LazySecretBox:
+    """The app's secret box, loaded on first use: loading may create the key file, and a server that never
+    touches a source should not write one."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._box: SecretBox | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> SecretBox:
+        """Return the box, loading it the first time."""
+        with self._lock:  # two first requests at once must not both create a key file
+            if self._box is None:
+                self._box = load_box(self._settings)
+            return self._box
+
+
 def secret_box(request: Request) -> SecretBox:
     """Return the app's secret box, built on first use (that may create the key file)."""
-    box: SecretBox | None = getattr(request.app.state, "secret_box", None)
-    if box is None:
-        settings: Settings = request.app.state.settings
-        with as_http_errors():
-            box = load_box(settings)
-        request.app.state.secret_box = box
-    return box
+    with as_http_errors():
+        return services_of(request.app).get(LazySecretBox).get()
 
 
 @contextmanager

@@ -16,12 +16,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from hotdash.clock import SystemClock
-from hotdash.db import migrate
-from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
+from hotdash.db.cli import command_session
 from hotdash.settings import get_settings
 from hotdash.store.sources import crypto, service
 
@@ -37,29 +35,13 @@ KeyArg = Annotated[str, typer.Argument(help="The source's key, e.g. shopify-eu."
 
 
 @contextmanager
-def open_engine() -> Iterator[Engine]:
-    """Yield an engine on the settings' database; exit 1 with what to do if its schema is not current."""
-    engine = engine_from_settings(get_settings())
-    try:
-        current, head = migrate.current_revision(engine), migrate.head_revision()
-        if current != head:
-            state = "has no schema yet" if current is None else f"is at schema {current}, not {head}"
-            err_console.print(f"[red]The database {state}.[/red] Run `hotdash db upgrade` first.")
-            raise typer.Exit(1)
-        yield engine
-    finally:
-        engine.dispose()
-
-
-@contextmanager
 def _unit_of_work() -> Iterator[Session]:
-    with open_engine() as engine:
-        try:
-            with unit_of_work(session_factory(engine)) as session:
-                yield session
-        except (service.SourceError, crypto.SecretKeyError) as exc:
-            err_console.print(f"[red]{escape(str(exc))}[/red]", highlight=False)
-            raise typer.Exit(1) from None
+    try:
+        with command_session() as session:
+            yield session
+    except (service.SourceError, crypto.SecretKeyError) as exc:
+        err_console.print(f"[red]{escape(str(exc))}[/red]", highlight=False)
+        raise typer.Exit(1) from None
 
 
 def _box() -> crypto.SecretBox:

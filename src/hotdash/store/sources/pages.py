@@ -9,11 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
-from starlette.templating import Jinja2Templates
 
-from hotdash.auth.deps import CurrentUser, now, require_role
+from hotdash.auth.deps import CurrentUser, require_role
 from hotdash.auth.models import Role, User
-from hotdash.db.session import DbSession
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.session import DbSession
 from hotdash.store import service as store_service
 from hotdash.store.sources import service
 from hotdash.store.sources.api import secret_box
@@ -58,11 +59,10 @@ def _page(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    templates: Jinja2Templates = request.app.state.templates
     at = now(request)
     sources = service.list_sources(session=session)
     manager = Role(user.role).at_least(Role.manager)
-    return templates.TemplateResponse(
+    return render_page(
         request,
         "settings_sources.html",
         {
@@ -77,7 +77,7 @@ def _page(
             "error": error,
             "active": "sources",
         },
-        status_code=status,
+        status=status,
     )
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment
 
 from hotdash.tiles.format import format_value
+from hotdash.tiles.registry import TILES
 from hotdash.tiles.schemas import Chart, Figure, Status, Trend, Unit
 
 STATUS_LABELS = {
@@ -115,3 +116,6 @@ def register(env: Environment) -> None:
     env.filters["plural"] = plural
     env.globals["trend_view"] = trend_view
     env.globals["chart_payload"] = chart_payload
+    # Detection and rule pages name the tile a rule feeds; detection knows nothing of tiles, so the title
+    # comes from here.
+    env.globals["tile_titles"] = {name: spec.title for name, spec in TILES.items()}

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotdash.kernel.http.errors import PageError
 from hotdash.store.models import Store
 from hotdash.tiles.windows import LABELS, WindowName
-from hotdash.web.errors import PageError
 
 WINDOW_CHOICES = [(name.value, LABELS[name]) for name in WindowName]
 SHORT_LABELS = {"today": "Today", "24h": "24 h", "7d": "7 d", "30d": "30 d"}

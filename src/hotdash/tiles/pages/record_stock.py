@@ -23,8 +23,8 @@ from hotdash.store.models import (
     Ticket,
 )
 from hotdash.tiles.demand import sku_demand
+from hotdash.tiles.pages.record_cells import Cell, Column, Ctx, RecordTable, num, text
 from hotdash.tiles.service import load_thresholds
-from hotdash.web.record_cells import Cell, Column, Ctx, RecordTable, num, text
 
 # How far back a team member's figures and a page's traffic comparison look.
 TEAM_DAYS = 30

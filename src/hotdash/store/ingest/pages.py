@@ -8,11 +8,11 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.templating import Jinja2Templates
 
 from hotdash.auth.deps import CurrentUser
-from hotdash.auth.errors import ApiError
-from hotdash.db.session import DbSession
+from hotdash.kernel.http.errors import ApiError
+from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.session import DbSession
 from hotdash.store.ingest.api import Operator, UploadRoute, rejects_response, run_upload
 from hotdash.store.ingest.files.formats import FORMATS, FileFormat
 from hotdash.store.ingest.files.service import DEFAULT_SOURCE, ImportSummary
@@ -28,7 +28,6 @@ def _page(
     request: Request, session: Session, *, summary: ImportSummary | None = None, error: str | None = None,
     status: int = 200, form: dict[str, Any] | None = None,
 ) -> HTMLResponse:  # fmt: skip
-    templates: Jinja2Templates = request.app.state.templates
     runs = session.execute(select(ImportRun).order_by(ImportRun.id.desc()).limit(RUNS_SHOWN)).scalars().all()
     stores = session.execute(select(Store.id, Store.name).order_by(Store.id)).all()
     context = {
@@ -41,7 +40,7 @@ def _page(
         "form": form or {"entity": "", "source": DEFAULT_SOURCE, "store_id": "", "format": ""},
         "active": "imports",
     }
-    return templates.TemplateResponse(request, "imports.html", context, status_code=status)
+    return render_page(request, "imports.html", context, status=status)
 
 
 @router.get("/imports", response_class=HTMLResponse, name="imports_page")

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from hotdash.kernel.http.pages import local_time
 from hotdash.store.models import (
     Location,
     TeamMember,
 )
-from hotdash.web.formatting import money
-from hotdash.web.templating import local_time
-from hotdash.web.viewparams import View
+from hotdash.tiles.pages.formatting import money
+from hotdash.tiles.pages.viewparams import View
 
 Entity = Literal["order", "ticket", "shipment", "sku", "page", "customer", "team_member", "refund"]
 Flag = Literal["bad", "warn", "good"]

@@ -15,23 +15,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.responses import Response
-from starlette.templating import Jinja2Templates
 
-from hotdash.auth.deps import CurrentUser, now, require_role
+from hotdash.auth.deps import CurrentUser, require_role
 from hotdash.auth.models import Role, User
 from hotdash.clock import FrozenClock
-from hotdash.db.session import DbSession
 from hotdash.detection import backtest, service
 from hotdash.detection.evaluator import Evaluator
 from hotdash.detection.expression import ENTITIES, fields_of
 from hotdash.detection.lifecycle import Match
 from hotdash.detection.models import Rule
+from hotdash.detection.pages.detections import store_zones
 from hotdash.detection.schemas import RuleSpec, definition_of
 from hotdash.detection.tilemap import tile_of
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.errors import PageError
+from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.session import DbSession
 from hotdash.store.models import Store
-from hotdash.tiles.registry import TILES
-from hotdash.web.detection_pages import store_zones
-from hotdash.web.errors import PageError
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,19 +76,18 @@ def _catalogue() -> dict[str, list[dict[str, str]]]:
     return {e: [{"name": n, "type": t, "help": h} for n, t, h in fields_of(e)] for e in ENTITIES}
 
 
-def _render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    templates: Jinja2Templates = request.app.state.templates
-    base = {"active": "rules", "tile_titles": {name: spec.title for name, spec in TILES.items()}}
-    return templates.TemplateResponse(request, template, base | context, status_code=status_code)
+# What every rules page shows: the Rules tab active.
+_BASE: dict[str, Any] = {"active": "rules"}
 
 
 @router.get("/rules", response_class=HTMLResponse, name="rules_page")
 def rules_page(request: Request, session: DbSession, user: CurrentUser) -> HTMLResponse:
     """List every rule with its state, its open detections and how long its last evaluation took."""
-    return _render(
+    return render_page(
         request,
         "rules.html",
-        {
+        _BASE
+        | {
             "rules": service.list_rules(session=session),
             "open": service.open_counts(session=session),
             "latest": service.latest_evaluations(session=session),
@@ -101,10 +100,11 @@ def rules_page(request: Request, session: DbSession, user: CurrentUser) -> HTMLR
 def _builder(
     request: Request, draft: Draft, *, rule: Rule | None = None, status_code: int = 200, saved_error: str = ""
 ) -> HTMLResponse:
-    return _render(
+    return render_page(
         request,
         "rule_new.html",
-        {
+        _BASE
+        | {
             "draft": draft,
             "rule": rule,
             "catalogue": _catalogue(),
@@ -113,7 +113,7 @@ def _builder(
             "error": saved_error,
             "marked": _marked(draft),
         },
-        status_code=status_code,
+        status=status_code,
     )
 
 
@@ -210,10 +210,11 @@ def rule_page(request: Request, key: str, session: DbSession, user: CurrentUser)
     """Show a rule: its definition, versions with author and diff, latest evaluations; managers edit it."""
     rule = _rule(session, key)
     _, zone = store_zones(session)
-    return _render(
+    return render_page(
         request,
         "rule.html",
-        {
+        _BASE
+        | {
             "rule": rule,
             "definition": definition_of(rule),
             "tile": tile_of(tile=rule.tile, entity=rule.entity),

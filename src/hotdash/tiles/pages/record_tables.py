@@ -25,8 +25,18 @@ from hotdash.store.models import (
     Ticket,
     TrackingEvent,
 )
-from hotdash.web.record_cells import Cell, Column, Ctx, RecordTable, load_by_ids, names_by_id, num, text, yes
-from hotdash.web.record_stock import page_table, sku_table, team_table
+from hotdash.tiles.pages.record_cells import (
+    Cell,
+    Column,
+    Ctx,
+    RecordTable,
+    load_by_ids,
+    names_by_id,
+    num,
+    text,
+    yes,
+)
+from hotdash.tiles.pages.record_stock import page_table, sku_table, team_table
 
 # --- orders ---------------------------------------------------------------------------------------------
 

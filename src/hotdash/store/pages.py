@@ -8,12 +8,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from starlette.templating import Jinja2Templates
 
-from hotdash.clock import Clock
-from hotdash.db.session import DbSession
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.pages import local_time, render_page
+from hotdash.kernel.http.session import DbSession
 from hotdash.store import service
-from hotdash.web.templating import local_time
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,20 +70,15 @@ def summary_context(summary: service.DatasetSummary, now: datetime) -> dict[str,
     }
 
 
-def _render(request: Request, template: str, session: DbSession) -> HTMLResponse:
-    templates: Jinja2Templates = request.app.state.templates
-    clock: Clock = request.app.state.clock
-    summary = service.dataset_summary(session=session)
-    return templates.TemplateResponse(request, template, summary_context(summary, clock.now()))
-
-
 @router.get("/data", response_class=HTMLResponse, name="overview")
 def overview(request: Request, session: DbSession) -> HTMLResponse:
     """Show what is loaded: counts per entity, the stores and the date range."""
-    return _render(request, "overview.html", session)
+    summary = service.dataset_summary(session=session)
+    return render_page(request, "overview.html", summary_context(summary, now(request)))
 
 
 @router.get("/partials/summary", response_class=HTMLResponse, name="summary_partial")
 def summary_partial(request: Request, session: DbSession) -> HTMLResponse:
     """Return the summary block alone; the overview swaps it in every 30 s."""
-    return _render(request, "partials/summary.html", session)
+    summary = service.dataset_summary(session=session)
+    return render_page(request, "partials/summary.html", summary_context(summary, now(request)))

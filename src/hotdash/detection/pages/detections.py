@@ -15,19 +15,19 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from starlette.responses import Response
-from starlette.templating import Jinja2Templates
 
-from hotdash.auth.deps import CurrentUser, now, require_role
+from hotdash.auth.deps import CurrentUser, require_role
 from hotdash.auth.models import Role, User
-from hotdash.db.session import DbSession
 from hotdash.detection import detections, service
 from hotdash.detection.expression import ENTITIES
 from hotdash.detection.models import Severity
 from hotdash.detection.schemas import DetectionOut
 from hotdash.detection.tilemap import TILE_NAMES
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.errors import PageError
+from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.session import DbSession
 from hotdash.store.models import Store
-from hotdash.tiles.registry import TILES
-from hotdash.web.errors import PageError
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,11 +80,6 @@ def _choice(value: str | None, allowed: tuple[str, ...] | list[str], what: str) 
     return value
 
 
-def _render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, template, context, status_code=status_code)
-
-
 @router.get("/detections", response_class=HTMLResponse, name="detections_page")
 def detections_page(
     request: Request,
@@ -118,7 +113,7 @@ def detections_page(
     )
     items, total = detections.list_detections(session=session, where=where)
     zones, default_zone = store_zones(session)
-    return _render(
+    return render_page(
         request,
         "detections.html",
         {
@@ -128,8 +123,7 @@ def detections_page(
             "pages": max(1, -(-total // PAGE_SIZE)),
             "first": (page - 1) * PAGE_SIZE + 1,
             "rules": rules,
-            "tiles": [(name, TILES[name].title if name in TILES else name) for name in TILE_NAMES],
-            "tile_titles": {name: spec.title for name, spec in TILES.items()},
+            "tile_names": TILE_NAMES,
             "severities": [s.value for s in Severity],
             "statuses": STATUSES,
             "entities": list(ENTITIES),
@@ -169,21 +163,20 @@ def _detection_page(
         ) from missing
     zones, default_zone = store_zones(session)
     zone = zones.get(detection.store_id or -1, default_zone)
-    return _render(
+    return render_page(
         request,
         "detection.html",
         {
             "d": detection,
             "timeline": _timeline(detection),
             "zone": zone,
-            "tile_title": TILES[detection.tile].title if detection.tile in TILES else None,
             "can_act": Role(user.role).at_least(Role.operator),
             "error": error,
             "notice": request.query_params.get("done") in ("snoozed", "muted", "resolved", "noted", "unmuted")
             and request.query_params.get("done"),
             "active": "detections",
         },
-        status_code=409 if error else 200,
+        status=409 if error else 200,
     )
 
 

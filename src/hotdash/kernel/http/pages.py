@@ -1,7 +1,12 @@
-"""The Jinja2 environment every page renders with."""
+"""One way to render a page: the Jinja environment every page renders with, and `render_page`.
+
+The templates and static files stay in `hotdash/web/`; the kernel finds them by path, without importing the
+web layer. Contexts add their own filters through `make_templates(extensions=...)`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,13 +14,15 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.requests import Request
+from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from hotdash import __version__
-from hotdash.web import formatting
+from hotdash.kernel.http.services import services_of
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-STATIC_DIR = Path(__file__).parent / "static"
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
 
 
 @jinja2.pass_context
@@ -45,8 +52,8 @@ def thousands(value: int) -> str:
     return f"{value:,}"
 
 
-def make_templates() -> Jinja2Templates:
-    """Build the template environment; called by create_app so nothing is loaded at import time."""
+def make_templates(extensions: Iterable[Callable[[jinja2.Environment], None]] = ()) -> Jinja2Templates:
+    """Build the template environment with each of `extensions` adding its filters; called by create_app."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         # Always on, whatever the file extension: store names, ticket subjects and the like come from
@@ -61,5 +68,14 @@ def make_templates() -> Jinja2Templates:
     env.filters["local_time"] = local_time
     env.filters["iso_utc"] = iso_utc
     env.filters["thousands"] = thousands
-    formatting.register(env)
+    for extend in extensions:
+        extend(env)
     return Jinja2Templates(env=env)
+
+
+def render_page(
+    request: Request, name: str, context: Mapping[str, Any], *, status: int = 200
+) -> HTMLResponse:
+    """Render the template `name` with `context` for `request`, with the HTTP `status`."""
+    templates = services_of(request.app).templates
+    return templates.TemplateResponse(request, name, dict(context), status_code=status)

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
 from starlette.responses import Response
-from starlette.templating import Jinja2Templates
 
-from hotdash.db.session import DbSession
-from hotdash.detection.tilemap import open_counts_by_tile
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.errors import PageError
+from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.services import services_of
+from hotdash.kernel.http.session import DbSession
 from hotdash.tiles.context import UnknownStoreError
 from hotdash.tiles.dashboard import Dashboard, TileFailure, compute_dashboard
+from hotdash.tiles.pages.records import record_tables
+from hotdash.tiles.pages.viewparams import SHORT_LABELS, WINDOW_CHOICES, NoStoreYet, View, read_view
 from hotdash.tiles.registry import TILES
 from hotdash.tiles.schemas import TileException, TileResult
-from hotdash.web.errors import PageError
-from hotdash.web.records import record_tables
-from hotdash.web.viewparams import SHORT_LABELS, WINDOW_CHOICES, NoStoreYet, View, read_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,36 +46,40 @@ class Card:
     detections: int = 0  # open detections of the rules on this tile
 
 
-def _now(request: Request) -> datetime:
-    now: datetime = request.app.state.clock.now()
-    return now
+# What every dashboard page and block reads besides its own figures.
+_BASE: dict[str, Any] = {
+    "refresh": TILE_REFRESH,
+    "card_figures": CARD_FIGURES,
+    "window_choices": WINDOW_CHOICES,
+    "short_labels": SHORT_LABELS,
+}
 
 
-def _render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    templates: Jinja2Templates = request.app.state.templates
-    base = {
-        "refresh": TILE_REFRESH,
-        "card_figures": CARD_FIGURES,
-        "window_choices": WINDOW_CHOICES,
-        "short_labels": SHORT_LABELS,
-    }
-    return templates.TemplateResponse(request, template, base | context, status_code=status_code)
+@dataclass(frozen=True)
+class OpenDetections:
+    """Counts the open detections of each tile's rules: create_app builds it from detection, because the
+    tiles know nothing of detection; the two meet only in the app."""
+
+    by_tile: Callable[[Session], Mapping[str, int]]
+
+
+def _open_counts(request: Request, session: Session) -> Mapping[str, int]:
+    return services_of(request.app).get(OpenDetections).by_tile(session)
 
 
 def _board(request: Request, session: DbSession, view: View, names: list[str] | None = None) -> Dashboard:
     try:
         return compute_dashboard(
-            session=session, now=_now(request), window=view.window, store_id=view.store.id, names=names
+            session=session, now=now(request), window=view.window, store_id=view.store.id, names=names
         )
     except UnknownStoreError as missing:
         raise PageError(404, "Unknown store", str(missing)) from missing
 
 
-def _cards(board: Dashboard, session: DbSession) -> list[Card]:
+def _cards(request: Request, board: Dashboard, session: Session) -> list[Card]:
     results = {tile.name: tile for tile in board.tiles}
     failures = {failure.name: failure for failure in board.failures}
-    # The tiles package knows nothing of detection: the two meet here, in the web layer.
-    counts = open_counts_by_tile(session=session)
+    counts = _open_counts(request, session)
     return [
         Card(name, spec.title, results.get(name), failures.get(name), counts.get(name, 0))
         for name, spec in TILES.items()
@@ -98,9 +104,9 @@ def today(
         # The data page says how to load data; a dashboard of six empty tiles would not.
         return RedirectResponse(request.url_for("overview").path, status_code=303)
     board = _board(request, session, view)
-    context = {"view": view, "board": board, "cards": _cards(board, session), "active": "today"}
-    return _render(
-        request, "today.html", context | {"detection_counts": open_counts_by_tile(session=session)}
+    context = {"view": view, "board": board, "cards": _cards(request, board, session), "active": "today"}
+    return render_page(
+        request, "today.html", _BASE | context | {"detection_counts": _open_counts(request, session)}
     )
 
 
@@ -111,9 +117,11 @@ def priorities_partial(
     """Return the priorities block alone; the Today page swaps it in every minute."""
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view)
-    counts = open_counts_by_tile(session=session)
-    return _render(
-        request, "partials/priorities.html", {"view": view, "board": board, "detection_counts": counts}
+    counts = _open_counts(request, session)
+    return render_page(
+        request,
+        "partials/priorities.html",
+        _BASE | {"view": view, "board": board, "detection_counts": counts},
     )
 
 
@@ -125,7 +133,9 @@ def tile_partial(
     _known_tile(name)
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view, names=[name])
-    return _render(request, "partials/tile_card.html", {"view": view, "card": _cards(board, session)[0]})
+    return render_page(
+        request, "partials/tile_card.html", _BASE | {"view": view, "card": _cards(request, board, session)[0]}
+    )
 
 
 @router.get("/tiles/{name}", response_class=HTMLResponse, name="tile_page")
@@ -136,12 +146,12 @@ def tile_page(
     _known_tile(name)
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view, names=[name])
-    card = _cards(board, session)[0]
-    return _render(
+    card = _cards(request, board, session)[0]
+    return render_page(
         request,
         "tile.html",
-        {"view": view, "card": card, "tile": card.tile, "active": name},
-        status_code=200 if card.tile is not None else 500,
+        _BASE | {"view": view, "card": card, "tile": card.tile, "active": name},
+        status=200 if card.tile is not None else 500,
     )
 
 
@@ -158,7 +168,7 @@ def exception_page(
     _known_tile(name)
     view = read_view(session=session, store=store, window=window)
     board = _board(request, session, view, names=[name])
-    card = _cards(board, session)[0]
+    card = _cards(request, board, session)[0]
     if card.tile is None:
         message = card.failure.message if card.failure else "unknown error"
         raise PageError(500, f"{card.title} could not be computed", message)
@@ -171,10 +181,10 @@ def exception_page(
             "have been resolved. Open the tile to see its current exceptions.",
         )
     tables = record_tables(session=session, refs=exception.records, view=view, request=request)
-    return _render(
+    return render_page(
         request,
         "exception.html",
-        {"view": view, "tile": card.tile, "exception": exception, "tables": tables, "active": name},
+        _BASE | {"view": view, "tile": card.tile, "exception": exception, "tables": tables, "active": name},
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -12,9 +12,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from starlette.templating import Jinja2Templates
 
-from hotdash.db.session import DbSession
+from hotdash.kernel.http.clock import now
+from hotdash.kernel.http.errors import PageError
+from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.session import DbSession
 from hotdash.store.models import (
     Customer,
     InventoryLevel,
@@ -32,10 +34,8 @@ from hotdash.store.models import (
     TeamMember,
     Ticket,
 )
-from hotdash.tiles.schemas import RecordRef
-from hotdash.web.errors import PageError
-from hotdash.web.record_cells import Cell, Column, Ctx, RecordTable, num, text, yes
-from hotdash.web.record_stock import (
+from hotdash.tiles.pages.record_cells import Cell, Column, Ctx, RecordTable, num, text, yes
+from hotdash.tiles.pages.record_stock import (
     PAGE_DAYS,
     TEAM_DAYS,
     demand_days,
@@ -43,7 +43,7 @@ from hotdash.web.record_stock import (
     page_sessions,
     stock_for,
 )
-from hotdash.web.record_tables import (
+from hotdash.tiles.pages.record_tables import (
     MODELS,
     customer_table,
     group_refs,
@@ -57,7 +57,8 @@ from hotdash.web.record_tables import (
     ticket_table,
     tracking_table,
 )
-from hotdash.web.viewparams import View, read_view
+from hotdash.tiles.pages.viewparams import View, read_view
+from hotdash.tiles.schemas import RecordRef
 
 router = APIRouter(include_in_schema=False)
 
@@ -91,8 +92,7 @@ class RecordPage:
 
 
 def make_ctx(request: Request, session: Session, view: View) -> Ctx:
-    now: datetime = request.app.state.clock.now()
-    return Ctx(session=session, request=request, view=view, now=now)
+    return Ctx(session=session, request=request, view=view, now=now(request))
 
 
 def record_tables(
@@ -133,8 +133,7 @@ def record_page(
     if row is None:
         raise PageError(404, f"{label} not found", f"There is no {label.lower()} with id {record_id}.")
     page = BUILDERS[entity](ctx, row)
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, "records/record.html", {"view": view, "record": page})
+    return render_page(request, "records/record.html", {"view": view, "record": page})
 
 
 def _store_name(session: Session, store_id: int | None) -> Cell:

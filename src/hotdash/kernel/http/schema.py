@@ -1,4 +1,4 @@
-"""Request dependencies shared by pages and API routers."""
+"""The schema guard: a 503 that says what to run beats a 500 from a missing table."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from fastapi import Request
 from sqlalchemy.exc import DBAPIError
 
 from hotdash.db import migrate
-from hotdash.web.errors import DatabaseUnavailable, SchemaNotReady
+from hotdash.kernel.http.errors import DatabaseUnavailable, SchemaNotReady
+from hotdash.kernel.http.services import services_of
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ logger = logging.getLogger(__name__)
 def schema_revision(request: Request) -> str | None:
     """Return the database's schema revision, or raise DatabaseUnavailable if it cannot be reached."""
     try:
-        return migrate.current_revision(request.app.state.engine)
+        return migrate.current_revision(services_of(request.app).engine)
     except DBAPIError as exc:
         # Log the driver's text (host, reason) for the operator; the client only learns it is unreachable.
         logger.warning("database unreachable: %s", exc)
@@ -28,6 +29,6 @@ def require_current_schema(request: Request) -> None:
     # Checked on every request, not once at start-up: `hotdash db downgrade` can run while the server does,
     # and reading one row of alembic_version costs far less than the page it protects.
     current = schema_revision(request)
-    head: str = request.app.state.head_revision
+    head = services_of(request.app).head_revision
     if current != head:
         raise SchemaNotReady(current, head)

@@ -1,0 +1,19 @@
+"""The webhook machinery one app runs: the sources' receivers, the group-commit writer and the processor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotdash.store.inbound.processor import InboundProcessor, ProcessorThread
+from hotdash.store.inbound.registry import Registry
+from hotdash.store.inbound.writer import GroupCommitWriter
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRuntime:
+    """What create_app builds for webhooks; the receive route and the lifespan read it from the services."""
+
+    registry: Registry
+    writer: GroupCommitWriter
+    processor: InboundProcessor
+    thread: ProcessorThread
