@@ -8,10 +8,9 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from hotdash.clock import FrozenClock
-from hotdash.detection.calendar import business_cutoff
 from hotdash.detection.evaluator import severity_for
+from hotdash.kernel.calendar import BusinessCalendar
 from hotdash.store import models as m
-from hotdash.store.calendar import build_calendar
 from tests.detection.engine.helpers import NOW, by_key, detections, make_rule, run
 from tests.tiles.builders import add
 
@@ -187,15 +186,13 @@ def test_three_similar_detections_in_the_window_are_one_systemic_detection(sessi
 
 def test_business_minutes_sla_counts_only_open_hours(session: Session) -> None:
     # Open Mon-Fri 09:00-17:00 UTC. A ticket written Friday 16:30 has used 30 minutes by closing time.
-    hours = {day: (time(9), time(17)) for day in range(1, 6)}
-    from zoneinfo import ZoneInfo
-
-    calendar = build_calendar(hours, set(), ZoneInfo("UTC"), date(2026, 6, 1), date(2026, 6, 30))
+    hours = {day: [(time(9), time(17))] for day in range(1, 6)}
+    calendar = BusinessCalendar(timezone="UTC", hours=hours)
     friday_1630 = NOW.replace(day=19, hour=16, minute=30)
     monday = NOW.replace(day=22, hour=9, minute=0)
-    assert business_cutoff(calendar, monday + 29 * MIN, 60) < friday_1630
-    assert business_cutoff(calendar, monday + 31 * MIN, 60) > friday_1630
-    assert business_cutoff(calendar, monday + 30 * MIN, 60) == friday_1630
+    assert calendar.breach_cutoff(monday + 29 * MIN, 60) < friday_1630
+    assert calendar.breach_cutoff(monday + 31 * MIN, 60) > friday_1630
+    assert calendar.breach_cutoff(monday + 30 * MIN, 60) == friday_1630
 
 
 def test_an_sla_rule_breaches_after_business_minutes_and_honours_holidays(session: Session) -> None:
