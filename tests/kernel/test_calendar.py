@@ -253,3 +253,20 @@ def test_promotions_cover_whole_local_dates() -> None:
     assert not calendar.in_promotion(_ny(2026, 12, 1))
     # 04:30 UTC on 1 December is still 30 November in New York.
     assert calendar.in_promotion(datetime(2026, 12, 1, 4, 30, tzinfo=UTC))
+
+
+def test_a_start_mistyped_decades_back_counts_ten_years_and_no_more() -> None:
+    calendar = BusinessCalendar(timezone="UTC", hours={day: [(time(0), time(0))] for day in range(1, 8)})
+    now = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
+    assert calendar.elapsed_between(datetime(1950, 1, 1, tzinfo=UTC), now) == timedelta(days=3660)
+    assert calendar.elapsed_between(now - timedelta(days=3000), now) == timedelta(days=3000)
+
+
+def test_more_than_ten_years_of_closed_days_mean_never() -> None:
+    closed = {date(2020, 1, 1) + timedelta(days=k) for k in range(11 * 366)}  # to January 2031
+    calendar = BusinessCalendar(timezone=NY, hours=NINE_TO_SIX, days_off=closed)
+    start = _ny(2020, 1, 1, 12)
+    assert calendar.deadline(start, 15) is None
+    assert calendar.next_opening(start) is None
+    # Looking back from mid-2030, nothing was open for ten years: nothing started in them has breached.
+    assert calendar.breach_cutoff(_ny(2030, 6, 1), 15) == NEVER

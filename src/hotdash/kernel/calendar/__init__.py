@@ -18,7 +18,8 @@ periods. The conventions, everywhere:
   (`breach_cutoff` returns NEVER, `deadline` and `next_opening` None). A manager who closes the desk expects
   the clock to stop, not every ticket to turn red. (A store that never said when it works is another
   matter: its loader gives it every hour of every day, so its SLAs run on wall-clock time.)
-- Questions reach at most ten years of business time away; beyond that a deadline is "never".
+- Questions reach at most ten years away: a deadline further off is "never", and business time elapsed
+  counts only the ten years before its end.
 """
 
 from hotdash.kernel.calendar.business import BusinessCalendar, Period

@@ -139,9 +139,15 @@ class BusinessCalendar:
         return any(p.first <= today <= p.last for p in self.periods)
 
     def elapsed(self, start: NDArray[np.int64], end: NDArray[np.int64]) -> NDArray[np.int64]:
-        """Return the open microseconds in [start, end) for each pair of instants; 0 where end <= start."""
+        """Return the open microseconds in [start, end) for each pair of instants; 0 where end <= start.
+
+        Only the ten years before each end count: an older start is taken as ten years before its end.
+        """
         if len(start) == 0 or self.never_open:
             return np.zeros(len(start), dtype=np.int64)
+        # Counted over at most the ten years before each end: a start mistyped decades back (the import takes
+        # dates from 1900) must not make the calendar compile a century. SLAs are far shorter.
+        start = np.maximum(start, end - HORIZON)
         c = self._cover(int(min(start.min(), end.min())), int(max(start.max(), end.max())))
         spent: NDArray[np.int64] = np.maximum(self._open_until(c, end) - self._open_until(c, start), 0)
         return spent
@@ -165,13 +171,15 @@ class BusinessCalendar:
         while True:
             c = self._cover(lo, hi + span)
             index = np.searchsorted(c.ends, moments, side="right")
-            found = index < len(c.starts)
-            if found.all() and int(c.starts[index.max()]) < c.hi:
+            if (index < len(c.starts)).all() and int(c.starts[index.max()]) < c.hi:
                 opened: NDArray[np.int64] = np.maximum(moments, c.starts[index])
+                # The same answer whatever was compiled before: nothing beyond the horizon counts.
+                if (opened - moments > HORIZON).any():
+                    raise ValueError("no opening within ten years")
                 return opened
-            if span >= HORIZON:
+            if c.hi > hi + HORIZON:
                 raise ValueError("no opening within ten years")
-            span *= 2
+            span = min(2 * span, HORIZON)
 
     def next_opening(self, moment: datetime) -> datetime | None:
         """Return `moment` itself if the business is open then, else when it next opens; None if never."""
@@ -186,14 +194,15 @@ class BusinessCalendar:
         """Return the first instant by which `minutes` of business time have passed since `start`.
 
         The record breaches only once strictly more has passed: right after this instant if the business is
-        open then, at the next opening if the deadline falls on a closing. None if the clock never runs out.
+        open then, at the next opening if the deadline falls on a closing. None if the clock never runs out
+        (within ten years).
         """
         if self.never_open:
             return None
         begin, limit = micros(start), limit_micros(minutes)
         if limit == 0:
             return start
-        span = max(FIRST_SEARCH, 2 * limit)
+        span = max(FIRST_SEARCH, min(2 * limit, HORIZON))
         while True:
             c = self._cover(begin, begin + span)
             target = int(self._open_until(c, np.array([begin]))[0]) + limit
@@ -201,10 +210,10 @@ class BusinessCalendar:
             if index < len(c.starts):
                 moment = int(c.starts[index]) + (target - int(c.before[index]))
                 if moment < c.hi:
-                    return from_micros(max(moment, begin))
-            if span >= HORIZON:
+                    return from_micros(moment) if moment - begin <= HORIZON else None
+            if c.hi > begin + HORIZON:
                 return None
-            span *= 2
+            span = min(2 * span, HORIZON)
 
     def breach_cutoff(self, now: datetime, minutes: float) -> datetime:
         """Return the instant c such that a record started before c has had more than `minutes` of business
@@ -212,20 +221,22 @@ class BusinessCalendar:
 
         When the limit is reached at a closing, c is that closing instant: a record started overnight has
         waited exactly as long as one started at closing, and neither has breached. NEVER if nothing can
-        have breached (a calendar that is never open).
+        have breached: a calendar that is never open, or not open for `minutes` in the last ten years.
         """
         if self.never_open:
             return NEVER
         at, limit = micros(now), limit_micros(minutes)
-        span = max(FIRST_SEARCH, 2 * limit)
+        span = max(FIRST_SEARCH, min(2 * limit, HORIZON))
         while True:
             c = self._cover(at - span, at)
-            edge, until_now = (int(u) for u in self._open_until(c, np.array([c.lo, at])))
+            # Never further back than the horizon, so the answer does not depend on what was compiled before.
+            edge_at = max(c.lo, at - HORIZON)
+            edge, until_now = (int(u) for u in self._open_until(c, np.array([edge_at, at])))
             target = until_now - limit
-            # Only a target past the compiled edge proves that everything older has waited longer.
+            # Only a target past the edge proves that everything older has waited longer.
             if target > edge:
                 index = int(np.searchsorted(c.reached, target, side="left"))
                 return from_micros(int(c.starts[index]) + (target - int(c.before[index])))
-            if span >= HORIZON:
+            if edge_at == at - HORIZON:
                 return NEVER
-            span *= 2
+            span = min(2 * span, HORIZON)

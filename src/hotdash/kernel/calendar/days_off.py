@@ -37,14 +37,6 @@ class DaysOff:
             return True
         return bool(self.country) and day in public_holidays(self.country or "", self.subdivision, day.year)
 
-    def name(self, day: date) -> str | None:
-        """Return why the business is closed on `day`, or None if it is not."""
-        if self.country:
-            found = public_holidays(self.country, self.subdivision, day.year).get(day)
-            if found is not None:
-                return found
-        return "closed" if day in self.own else None
-
 
 @lru_cache(maxsize=256)
 def public_holidays(country: str, subdivision: str | None, year: int) -> dict[date, str]:
