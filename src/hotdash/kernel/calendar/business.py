@@ -14,7 +14,7 @@ from hotdash.kernel.calendar.hours import WeeklyHours, day_table
 from hotdash.kernel.calendar.instants import DAY, NEVER, from_micros, limit_micros, micros
 from hotdash.kernel.calendar.zone import offset_pieces, to_utc
 
-# A deadline or cutoff further than this in business terms is "never": the calendar looks no further.
+# A deadline, cutoff or next opening further away than this (wall-clock time) is "never".
 HORIZON = 3660 * DAY
 # Compile a little more than asked, so a run of nearby questions compiles once.
 MARGIN = 30 * DAY
@@ -33,7 +33,7 @@ class Period:
 
 @dataclass(frozen=True)
 class _Compiled:
-    """The open intervals of local days [first_day, last_day], and the UTC span they answer for."""
+    """The open intervals of a run of local days, and the UTC span they answer for."""
 
     lo: int  # every instant in [lo, hi) has its local date among the compiled days
     hi: int
