@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, literal, select
 from sqlalchemy.orm import Session
 
 from hotdash.db.session import session_factory
+from hotdash.db.types import UTCDateTime
+from hotdash.kernel.calendar import NEVER
 from hotdash.store import models as m
 from hotdash.store.calendar import store_calendar
 from tests.tiles.builders import add
@@ -85,3 +87,28 @@ def test_an_unknown_country_is_refused_with_a_message_saying_what_to_use(session
     with pytest.raises(ValueError, match="no public holidays are known for country 'XX'") as refused:
         store_calendar(session=session, store=store)
     assert "ISO 3166-1 alpha-2" in str(refused.value)
+
+
+def test_a_night_shift_runs_past_midnight_into_the_next_weekday(session: Session) -> None:
+    store = add(session, m.Store, timezone="America/New_York")
+    add(session, m.BusinessHours, store_id=store.id, weekday=7, opens=time(22), closes=time(2))  # Sunday
+    calendar = store_calendar(session=session, store=store)
+    sunday, monday = date(2026, 6, 21), date(2026, 6, 22)
+    assert calendar.is_open(datetime.combine(sunday, time(23, 30), NY))
+    assert calendar.is_open(datetime.combine(monday, time(1, 59), NY))
+    assert not calendar.is_open(datetime.combine(monday, time(2), NY))
+    assert not calendar.is_open(datetime.combine(sunday, time(1), NY))  # Saturday night had no shift
+    start, end = datetime.combine(sunday, time(0), NY), datetime.combine(monday, time(12), NY)
+    assert calendar.elapsed_between(start, end) == timedelta(hours=4)
+
+
+def test_never_is_before_every_stored_instant(session: Session) -> None:
+    # The cutoff of a calendar that never opens: in SQL, no record is created before it.
+    store = add(session, m.Store)
+    add(session, m.Ticket, store_id=store.id, created_at=datetime(1900, 1, 1, tzinfo=UTC))
+    count = session.scalar(
+        select(func.count())
+        .select_from(m.Ticket)
+        .where(m.Ticket.store_id == store.id, m.Ticket.created_at < literal(NEVER, UTCDateTime()))
+    )
+    assert count == 0

@@ -25,7 +25,13 @@ def store_calendar(*, session: Session, store: Store) -> BusinessCalendar:
     ).all()
     hours: dict[int, list[tuple[time, time]]] = defaultdict(list)
     for weekday, opens, closes in rows:
-        hours[weekday].append((opens, closes))
+        if closes == time(0) or opens < closes:
+            hours[weekday].append((opens, closes))
+        elif closes < opens:
+            # A night shift (22:00-02:00) runs to midnight and on into the next weekday's morning.
+            hours[weekday].append((opens, time(0)))
+            hours[weekday % 7 + 1].append((time(0), closes))
+        # opens == closes (other than midnight) is no hours at all that day.
     own: set[date] = set()
     periods: list[Period] = []
     # A store has a few events a year: read them all, so the calendar can answer for any date.
