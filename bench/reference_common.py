@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from hotdash.kernel.calendar import MINUTE, micros, to_micros
+
 
 @dataclass(frozen=True)
 class Moments:
@@ -38,6 +40,6 @@ def business_minutes(m: Moments, since: list[datetime]) -> list[float]:
     """Return the business minutes from each instant to now, by the store's calendar."""
     if not since:
         return []
-    start = np.array([int(s.timestamp() * 1_000_000) for s in since], dtype=np.int64)
-    end = np.full(len(start), int(m.now.timestamp() * 1_000_000), dtype=np.int64)
-    return list(m.calendar.business_seconds(start, end) / 60)
+    start = to_micros(since)
+    end = np.full(len(start), micros(m.now), dtype=np.int64)
+    return list(m.calendar.elapsed(start, end) / MINUTE)

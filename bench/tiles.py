@@ -22,7 +22,7 @@ import sqlite3
 import statistics
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -89,10 +89,7 @@ def main() -> None:
         store = session.get(Store, 1)
         assert store is not None
         tz = ZoneInfo(store.timezone)
-        today = NOW.astimezone(tz).date()
-        calendar = store_calendar(
-            session=session, store=store, first=today - timedelta(days=120), last=today + timedelta(days=60)
-        )
+        calendar = store_calendar(session=session, store=store)
         counts = session.execute(Store.__table__.select()).all()
     print(
         f"database {path} ({path.stat().st_size / 1e9:.2f} GB), {len(counts)} store, window {window.value}, "

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import mean, median
 
+import holidays
 from sqlalchemy import Engine, func, select
 
 from hotdash.store.demo.service import DemoReport
@@ -22,6 +23,7 @@ from hotdash.store.models import (
     Refund,
     Shipment,
     Sku,
+    Store,
     TeamMember,
     Ticket,
 )
@@ -277,6 +279,9 @@ def _open_during_hours(engine: Engine) -> tuple[dict[int, tuple[int, int]], set[
     closed = {
         d for (d,) in _rows(engine, select(CalendarEvent.starts_on).where(CalendarEvent.kind == "holiday"))
     }
+    # The store is in the US: its country's public holidays close the desk too.
+    assert [tuple(row) for row in _rows(engine, select(Store.country))] == [("US",)]
+    closed |= set(holidays.country_holidays("US", years=range(DEMO_NOW.year - 1, DEMO_NOW.year + 1)))
     return hours, closed
 
 

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
+from hotdash.kernel.calendar import MISSING, BusinessCalendar, DaysOff, to_micros
 from hotdash.store import models as m
-from hotdash.store.calendar import BusinessCalendar, build_calendar, store_calendar
+from hotdash.store.calendar import store_calendar
 from hotdash.tiles import sla
 from tests.tiles.builders import add
 
@@ -39,17 +40,17 @@ def shop(session: Session, timezone: str = "America/New_York", holidays: tuple[d
 
 
 def calendar_of(session: Session, store: m.Store) -> BusinessCalendar:
-    return store_calendar(session=session, store=store, first=date(2026, 5, 1), last=date(2026, 7, 31))
+    return store_calendar(session=session, store=store)
 
 
 def waited(calendar: BusinessCalendar, start: datetime, end: datetime) -> float:
-    return float(sla.waited_minutes(calendar, sla.to_micros([start]), sla.to_micros([end]))[0])
+    return float(sla.waited_minutes(calendar, to_micros([start]), to_micros([end]))[0])
 
 
 def test_friday_evening_ticket_breaches_on_monday_morning_not_friday_night(session: Session) -> None:
     calendar = calendar_of(session, shop(session))
     created = datetime(2026, 6, 19, 17, 50, tzinfo=NY)  # Friday, 10 minutes before closing
-    assert sla.deadline(calendar, created, 15) == datetime(2026, 6, 22, 9, 5, tzinfo=NY)
+    assert calendar.deadline(created, 15) == datetime(2026, 6, 22, 9, 5, tzinfo=NY)
     assert waited(calendar, created, datetime(2026, 6, 19, 18, 5, tzinfo=NY)) == 10  # not 15: closed at 18:00
     assert waited(calendar, created, datetime(2026, 6, 22, 9, 4, 59, tzinfo=NY)) < 15
     assert waited(calendar, created, datetime(2026, 6, 22, 9, 5, 1, tzinfo=NY)) > 15
@@ -58,32 +59,33 @@ def test_friday_evening_ticket_breaches_on_monday_morning_not_friday_night(sessi
 def test_holidays_have_no_business_hours(session: Session) -> None:
     calendar = calendar_of(session, shop(session, holidays=(date(2026, 6, 22),)))  # a Monday off
     created = datetime(2026, 6, 19, 17, 50, tzinfo=NY)
-    assert sla.deadline(calendar, created, 15) == datetime(2026, 6, 23, 9, 5, tzinfo=NY)
+    assert calendar.deadline(created, 15) == datetime(2026, 6, 23, 9, 5, tzinfo=NY)
 
 
 def test_business_hours_are_in_the_store_timezone(session: Session) -> None:
     tokyo = calendar_of(session, shop(session, timezone="Asia/Tokyo"))
     new_york = calendar_of(session, shop(session))
     created = datetime(2026, 6, 19, 8, 50, tzinfo=UTC)  # 17:50 Friday in Tokyo, 04:50 Friday in New York
-    assert sla.deadline(tokyo, created, 15) == datetime(2026, 6, 22, 9, 5, tzinfo=TOKYO)
-    assert sla.deadline(new_york, created, 15) == datetime(2026, 6, 19, 9, 15, tzinfo=NY)
+    assert tokyo.deadline(created, 15) == datetime(2026, 6, 22, 9, 5, tzinfo=TOKYO)
+    assert new_york.deadline(created, 15) == datetime(2026, 6, 19, 9, 15, tzinfo=NY)
 
 
 def test_a_store_without_hours_counts_wall_clock_time(session: Session) -> None:
     calendar = calendar_of(session, add(session, m.Store))
     created = datetime(2026, 6, 19, 17, 50, tzinfo=NY)
-    assert sla.deadline(calendar, created, 15) == datetime(2026, 6, 19, 18, 5, tzinfo=NY)
+    assert calendar.deadline(created, 15) == datetime(2026, 6, 19, 18, 5, tzinfo=NY)
 
 
 def _calendar() -> BusinessCalendar:
-    return build_calendar(WEEKDAYS_9_TO_6, {date(2026, 6, 22)}, NY, date(2026, 6, 1), date(2026, 7, 15))
+    hours = {day: [span] for day, span in WEEKDAYS_9_TO_6.items()}
+    return BusinessCalendar(timezone=NY, hours=hours, days_off=DaysOff({date(2026, 6, 22)}))
 
 
 def test_breach_cutoff_at_closing_time_is_the_closing_instant() -> None:
     calendar = _calendar()
     # Monday 22nd is a holiday: at Tuesday 09:15 a ticket must have been created before Friday 18:00 to have
     # waited more than 15 business minutes; one created overnight waited exactly 15 and has not breached.
-    cutoff = sla.breach_cutoff(calendar, datetime(2026, 6, 23, 9, 15, tzinfo=NY), 15)
+    cutoff = calendar.breach_cutoff(datetime(2026, 6, 23, 9, 15, tzinfo=NY), 15)
     assert cutoff == datetime(2026, 6, 19, 18, 0, tzinfo=NY)
     assert (
         waited(calendar, datetime(2026, 6, 20, 12, 0, tzinfo=NY), datetime(2026, 6, 23, 9, 15, tzinfo=NY))
@@ -102,7 +104,7 @@ def test_created_before_the_cutoff_is_exactly_waited_more_than_the_limit(
     created: datetime, moment: datetime, minutes: float
 ) -> None:
     calendar = _calendar()
-    cutoff = sla.breach_cutoff(calendar, moment, minutes)
+    cutoff = calendar.breach_cutoff(moment, minutes)
     assert (created < cutoff) == (waited(calendar, created, moment) > minutes)
 
 
@@ -114,14 +116,14 @@ def test_sla_stats_judge_each_ticket_as_it_stood_at_the_end_of_its_window() -> N
     resolved = [at(15, 11), None, at(16, 9, 30), None, at(15, 16, 30)]
     stats = sla.sla_stats(
         calendar,
-        created=sla.to_micros(created),
-        first_response=sla.to_micros(replied),
-        resolved=sla.to_micros(resolved),
+        created=to_micros(created),
+        first_response=to_micros(replied),
+        resolved=to_micros(resolved),
         first_response_limits=sla.first_response_limits(
             ["urgent", "urgent", "normal", "urgent", "normal"], 15, 60
         ),
         resolution_minutes=120,
-        as_of=int(sla.to_micros([at(15, 15)])[0]),  # Monday 15:00: the last reply and resolution come later
+        as_of=int(to_micros([at(15, 15)])[0]),  # Monday 15:00: the last reply and resolution come later
     )
     # Waits by 15:00: 5, 20 (late), 10 unanswered so far, 240 unanswered (late), 240 unanswered (late)
     assert stats.answered == 2
@@ -154,6 +156,6 @@ def test_stored_timestamps_read_back_to_the_same_instants(session: Session) -> N
         .scalars()
         .all()
     )
-    assert sla.stored_micros(rows).tolist() == sla.to_micros(moments).tolist()
-    assert sla.stored_micros(rows)[1] == sla.MISSING
+    assert sla.stored_micros(rows).tolist() == to_micros(moments).tolist()
+    assert sla.stored_micros(rows)[1] == MISSING
     assert np.array_equal(sla.stored_micros([]), np.zeros(0, dtype=np.int64))

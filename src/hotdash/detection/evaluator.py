@@ -19,17 +19,19 @@ from sqlalchemy.orm import Session
 
 from hotdash.clock import Clock
 from hotdash.db.types import UTCDateTime
-from hotdash.detection import calendar as cal
 from hotdash.detection import plans
 from hotdash.detection.expression import ENTITIES
 from hotdash.detection.hints import hints
 from hotdash.detection.lifecycle import Changes, Match, RecordMatches, apply, sleepers_due
 from hotdash.detection.models import Detection, Rule, RuleEvaluation, RuleKind, Severity
 from hotdash.events import DetectionsChanged, publish_after_commit
-from hotdash.store.calendar import BusinessCalendar
+from hotdash.kernel.calendar import BusinessCalendar
+from hotdash.store.calendar import store_calendar
 from hotdash.store.models import Store
 
 logger = logging.getLogger(__name__)
+
+ACTIVE_WHEN = ("always", "business_hours", "outside_business_hours", "promotion", "no_promotion")
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": lambda v, t: v >= t,
@@ -62,17 +64,15 @@ class Run:
     stores: list[Store]
     single_store: bool = False  # the database holds one store: no need to filter records by store
     sleepers: bool = True  # some snooze or mute has ended: look for them rule by rule
-    calendars: dict[tuple[int, int], BusinessCalendar] = field(default_factory=dict)
+    calendars: dict[int, BusinessCalendar] = field(default_factory=dict)
     # entity, store -> (record count, when counted); shared by the runs of one evaluator
     sizes: dict[tuple[str, int], tuple[int, datetime]] = field(default_factory=dict)
 
-    def calendar(self, store: Store, days_back: int) -> BusinessCalendar:
-        key = (store.id, days_back)
-        if key not in self.calendars:
-            self.calendars[key] = cal.calendar_around(
-                session=self.session, store=store, now=self.now, days_back=days_back
-            )
-        return self.calendars[key]
+    def calendar(self, store: Store) -> BusinessCalendar:
+        """Return the store's business calendar, loaded once per run."""
+        if store.id not in self.calendars:
+            self.calendars[store.id] = store_calendar(session=self.session, store=store)
+        return self.calendars[store.id]
 
     def size(self, entity: str, store: Store) -> int:
         """Return how many records of `entity` the store has: what a full evaluation scans."""
@@ -223,14 +223,12 @@ class Evaluator:
         if when == "always":
             return True
         if when in ("business_hours", "outside_business_hours"):
-            open_now = cal.is_open(run.calendar(store, 2), run.now)
+            open_now = run.calendar(store).is_open(run.now)
             return open_now if when == "business_hours" else not open_now
         if when in ("promotion", "no_promotion"):
-            on = cal.in_promotion(session=run.session, store=store, now=run.now)
+            on = run.calendar(store).in_promotion(run.now)
             return on if when == "promotion" else not on
-        raise plans.DefinitionError(
-            "active_when", f"unknown value {when!r}; one of {', '.join(cal.ACTIVE_WHEN)}"
-        )
+        raise plans.DefinitionError("active_when", f"unknown value {when!r}; one of {', '.join(ACTIVE_WHEN)}")
 
     def _matches(
         self, run: Run, rule: Rule, store: Store, record_ids: Collection[int] | None
@@ -285,7 +283,8 @@ class Evaluator:
         if rule.sla_field and rule.sla_business_minutes is not None:
             started = self._value(rule, rule.entity, rule.sla_field, "sla_field", ("timestamp",))
             minutes = float(rule.sla_business_minutes)
-            cutoff = cal.business_cutoff(run.calendar(store, cal.sla_days_back(minutes)), run.now, minutes)
+            # The kernel's cutoff, as the tiles use: "breached" is strictly more business time than the SLA.
+            cutoff = run.calendar(store).breach_cutoff(run.now, minutes)
             where.append(started.sql < literal(cutoff, UTCDateTime()))
         ids: list[int] = []
         if record_ids is None:

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotdash.store.calendar import BusinessCalendar, store_calendar
+from hotdash.kernel.calendar import BusinessCalendar
+from hotdash.store.calendar import store_calendar
 from hotdash.store.models import Store
 from hotdash.tiles.thresholds import Thresholds
 from hotdash.tiles.windows import Window, WindowName, window_for
-
-CALENDAR_DAYS_BACK = 120
-CALENDAR_DAYS_AHEAD = 60
 
 
 class UnknownStoreError(LookupError):
@@ -44,15 +42,9 @@ class TileContext:
 
     @property
     def calendar(self) -> BusinessCalendar:
-        """The store's business hours and holidays around now, for SLA arithmetic."""
+        """The store's business hours and holidays, for SLA arithmetic."""
         if self._calendar is None:
-            today = self.now.astimezone(self.tz).date()
-            self._calendar = store_calendar(
-                session=self.session,
-                store=self.store,
-                first=today - timedelta(days=CALENDAR_DAYS_BACK),
-                last=today + timedelta(days=CALENDAR_DAYS_AHEAD),
-            )
+            self._calendar = store_calendar(session=self.session, store=self.store)
         return self._calendar
 
     def window_named(self, name: WindowName) -> Window:

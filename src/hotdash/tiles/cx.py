@@ -1,9 +1,10 @@
 """CX Escalations: escalation volume against the guide's bands, SLAs in business time, systemic patterns,
 and the escalations that need the manager personally.
 
-Counting runs in the database. Breaches of open tickets are counted there too: `sla.breach_cutoff` turns
-"waited more than 15 business minutes" into "created before instant c". Only the tickets created in the
-window (a few hundred a day) come into Python, for per-ticket business-time arithmetic on numpy arrays.
+Counting runs in the database. Breaches of open tickets are counted there too: the business calendar's
+`breach_cutoff` turns "waited more than 15 business minutes" into "created before instant c". Only the
+tickets created in the window (a few hundred a day) come into Python, for per-ticket business-time
+arithmetic on numpy arrays.
 
 Decisions where the guide is silent:
 - "Same issue" is a ticket category; "where is my order" tickets are split by the carrier of the order's
@@ -25,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
+from hotdash.kernel.calendar import to_micros
 from hotdash.store.models import Customer, Order, Refund, Shipment, Ticket
 from hotdash.tiles import sla
 from hotdash.tiles.context import TileContext
@@ -129,15 +131,15 @@ def _window_stats(ctx: TileContext, window: Window) -> sla.SlaStats:
             priority, t["cx.urgent_first_response_minutes"], t["cx.first_response_minutes"]
         ),
         resolution_minutes=t["cx.resolution_hours"] * 60,
-        as_of=int(sla.to_micros([min(window.end, ctx.now)])[0]),
+        as_of=int(to_micros([min(window.end, ctx.now)])[0]),
     )
 
 
 def _unanswered_past(ctx: TileContext, moment: datetime) -> ColumnElement[bool]:
     """Unanswered tickets that have waited past their first-response SLA at `moment`, as a SQL condition."""
     t, cal = ctx.thresholds, ctx.calendar
-    urgent = sla.breach_cutoff(cal, moment, t["cx.urgent_first_response_minutes"])
-    other = sla.breach_cutoff(cal, moment, t["cx.first_response_minutes"])
+    urgent = cal.breach_cutoff(moment, t["cx.urgent_first_response_minutes"])
+    other = cal.breach_cutoff(moment, t["cx.first_response_minutes"])
     return and_(
         Ticket.first_response_at.is_(None),
         or_(
@@ -155,8 +157,8 @@ def _open_tickets(ctx: TileContext) -> tuple[int, dict[str, list[Any]]]:
     resolution = t["cx.resolution_hours"] * 60
     resolving = _in(
         Ticket.created_at,
-        sla.breach_cutoff(cal, ctx.now, resolution),
-        sla.breach_cutoff(cal, soon, resolution),
+        cal.breach_cutoff(ctx.now, resolution),
+        cal.breach_cutoff(soon, resolution),
     )
     flags: dict[str, ColumnElement[bool]] = {
         "legal": Ticket.legal_threat.is_(True),

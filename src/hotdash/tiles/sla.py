@@ -1,21 +1,16 @@
 """Service levels counted in business time: the store's opening hours, less its holidays, in its timezone.
 
 A first-response SLA of 15 minutes for a ticket that arrives at 17:50 on a Friday, with the support desk
-closing at 18:00, runs out at 09:05 on Monday, not at 18:05 on Friday. All arithmetic goes through the store's
-`BusinessCalendar` on numpy arrays of epoch microseconds, so a few thousand tickets cost a few array
-operations.
-
-Two directions are needed:
-- forwards, per ticket: how many business minutes did it wait (`waited_minutes`);
-- backwards, for SQL: the latest creation time that has used up an SLA by a given instant
-  (`breach_cutoff`), so "breached" becomes `created_at < cutoff` and the counting runs in the database.
+closing at 18:00, runs out at 09:05 on Monday, not at 18:05 on Friday. The arithmetic and its one boundary
+convention are the kernel's (`hotdash.kernel.calendar`); this module reads tickets' timestamps into epoch
+microseconds and turns business time into the tiles' figures. "Breached" is "strictly more business time
+than the SLA" both per ticket here and in SQL through the calendar's `breach_cutoff`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -23,18 +18,7 @@ from numpy.typing import NDArray
 from sqlalchemy import ColumnElement, String, type_coerce
 from sqlalchemy.types import TypeDecorator
 
-from hotdash.store.calendar import MICROS, BusinessCalendar
-
-# Stands for "no such instant" (a ticket never answered) in the microsecond arrays.
-MISSING = np.iinfo(np.int64).min
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ONE_MICRO = timedelta(microseconds=1)
-
-
-def to_micros(moments: Sequence[datetime | None]) -> NDArray[np.int64]:
-    """Return epoch microseconds for each aware datetime, MISSING for None."""
-    # Integer timedelta division is exact, where float timestamps can be a microsecond off.
-    return np.array([MISSING if m is None else (m - EPOCH) // ONE_MICRO for m in moments], dtype=np.int64)
+from hotdash.kernel.calendar import MINUTE, MISSING, BusinessCalendar, limit_micros, limits_micros, to_micros
 
 
 class _AsStored(TypeDecorator[Any]):
@@ -60,20 +44,21 @@ def stored_micros(values: Sequence[Any]) -> NDArray[np.int64]:
     return to_micros(values)
 
 
-def from_micros(value: int) -> datetime:
-    """Return the aware UTC datetime of an epoch-microsecond instant."""
-    return EPOCH + timedelta(microseconds=value)
+def waited(calendar: BusinessCalendar, start: NDArray[np.int64], end: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Return the business microseconds from each start to its end; MISSING where either is MISSING."""
+    known = (start != MISSING) & (end != MISSING)
+    spent = np.full(len(start), MISSING, dtype=np.int64)
+    if known.any():
+        spent[known] = calendar.elapsed(start[known], end[known])
+    return spent
 
 
 def waited_minutes(
     calendar: BusinessCalendar, start: NDArray[np.int64], end: NDArray[np.int64]
 ) -> NDArray[np.float64]:
     """Return the business minutes from each start to its end; NaN where either is MISSING."""
-    known = (start != MISSING) & (end != MISSING)
-    minutes = np.full(len(start), np.nan)
-    if known.any():
-        minutes[known] = calendar.business_seconds(start[known], end[known]) / 60.0
-    return minutes
+    spent = waited(calendar, start, end)
+    return np.where(spent == MISSING, np.nan, spent / MINUTE)
 
 
 def first_response_limits(
@@ -83,30 +68,6 @@ def first_response_limits(
     return np.where(np.array(priorities, dtype=object) == "urgent", urgent_minutes, other_minutes).astype(
         np.float64
     )
-
-
-def breach_cutoff(calendar: BusinessCalendar, moment: datetime, minutes: float) -> datetime:
-    """Return the instant c such that a ticket created before c has waited more than `minutes` of business
-    time at `moment`, and one created at or after c has not.
-
-    Business time up to an instant, U(x), is continuous and non-decreasing, so {x : U(moment) - U(x) >
-    limit} is exactly {x < c} for the first c with U(c) = U(moment) - limit. When that value is reached at
-    closing time, c is the closing instant: a ticket created overnight has waited exactly as long as one
-    created at closing, and neither has breached yet.
-    """
-    now_us = to_micros([moment])
-    target = int(calendar.open_until(now_us)[0]) - round(minutes * 60 * MICROS)
-    if target < 0:
-        # Not enough business time in the whole calendar before `moment`: nothing has breached.
-        return from_micros(int(calendar.starts[0])) if len(calendar.starts) else moment
-    reached = calendar.open_before + (calendar.ends - calendar.starts)
-    index = int(np.searchsorted(reached, target, side="left"))
-    return from_micros(int(calendar.starts[index] + (target - calendar.open_before[index])))
-
-
-def deadline(calendar: BusinessCalendar, created: datetime, minutes: float) -> datetime:
-    """Return when an SLA of `minutes` business minutes from `created` runs out."""
-    return calendar.add_business_seconds(created, minutes * 60)
 
 
 @dataclass(frozen=True)
@@ -148,11 +109,12 @@ def sla_stats(
     end = np.full(len(created), as_of, dtype=np.int64)
     answered = (first_response != MISSING) & (first_response <= as_of)
     done = (resolved != MISSING) & (resolved <= as_of)
-    response = waited_minutes(calendar, created, np.where(answered, first_response, end))
-    resolution = waited_minutes(calendar, created, np.where(done, resolved, end))
-    late_reply = response > first_response_limits
-    over_resolution = resolution > resolution_minutes
-    answered_minutes = response[answered]
+    response = waited(calendar, created, np.where(answered, first_response, end))
+    resolution = waited(calendar, created, np.where(done, resolved, end))
+    # Compared in whole microseconds, as the calendar's breach cutoff is: both sides agree on every ticket.
+    late_reply = response > limits_micros(first_response_limits)
+    over_resolution = resolution > limit_micros(resolution_minutes)
+    answered_minutes = response[answered] / MINUTE
     return SlaStats(
         tickets=len(created),
         answered=int(answered.sum()),

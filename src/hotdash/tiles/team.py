@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import and_, case, func, select
 
+from hotdash.kernel.calendar import to_micros
 from hotdash.store.models import Order, TeamMember, Ticket
 from hotdash.store.rollups import sales_totals_many
 from hotdash.tiles import sla
@@ -104,8 +105,8 @@ def _operators(ctx: TileContext, days: list[date]) -> list[dict[str, Any]]:
     slot = np.array([position[w] for w in who], dtype=np.int64)
     replies = np.bincount(slot, minlength=len(ids))
     total = np.bincount(slot, weights=minutes, minlength=len(ids))
-    edges = sla.to_micros([_midnight(ctx, d) for d in [*days, days[-1] + timedelta(days=1)]])
-    open_days = ctx.calendar.business_seconds(edges[:-1], edges[1:]) > 0  # the store opened that day
+    edges = to_micros([_midnight(ctx, d) for d in [*days, days[-1] + timedelta(days=1)]])
+    open_days = ctx.calendar.elapsed(edges[:-1], edges[1:]) > 0  # the store opened that day
     operators = []
     for i, m in enumerate(members):
         tally = tallies.get(m.id, [0.0] * 6)

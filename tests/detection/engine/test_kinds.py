@@ -8,10 +8,11 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from hotdash.clock import FrozenClock
-from hotdash.detection.calendar import business_cutoff
 from hotdash.detection.evaluator import severity_for
+from hotdash.kernel.calendar import BusinessCalendar, to_micros
 from hotdash.store import models as m
-from hotdash.store.calendar import build_calendar
+from hotdash.store.calendar import store_calendar
+from hotdash.tiles import sla
 from tests.detection.engine.helpers import NOW, by_key, detections, make_rule, run
 from tests.tiles.builders import add
 
@@ -187,15 +188,13 @@ def test_three_similar_detections_in_the_window_are_one_systemic_detection(sessi
 
 def test_business_minutes_sla_counts_only_open_hours(session: Session) -> None:
     # Open Mon-Fri 09:00-17:00 UTC. A ticket written Friday 16:30 has used 30 minutes by closing time.
-    hours = {day: (time(9), time(17)) for day in range(1, 6)}
-    from zoneinfo import ZoneInfo
-
-    calendar = build_calendar(hours, set(), ZoneInfo("UTC"), date(2026, 6, 1), date(2026, 6, 30))
+    hours = {day: [(time(9), time(17))] for day in range(1, 6)}
+    calendar = BusinessCalendar(timezone="UTC", hours=hours)
     friday_1630 = NOW.replace(day=19, hour=16, minute=30)
     monday = NOW.replace(day=22, hour=9, minute=0)
-    assert business_cutoff(calendar, monday + 29 * MIN, 60) < friday_1630
-    assert business_cutoff(calendar, monday + 31 * MIN, 60) > friday_1630
-    assert business_cutoff(calendar, monday + 30 * MIN, 60) == friday_1630
+    assert calendar.breach_cutoff(monday + 29 * MIN, 60) < friday_1630
+    assert calendar.breach_cutoff(monday + 31 * MIN, 60) > friday_1630
+    assert calendar.breach_cutoff(monday + 30 * MIN, 60) == friday_1630
 
 
 def test_an_sla_rule_breaches_after_business_minutes_and_honours_holidays(session: Session) -> None:
@@ -257,5 +256,77 @@ def test_a_business_hours_only_rule_says_it_did_not_run_outside_hours(session: S
     assert evaluation.error is None
     assert "not active now (business_hours)" in (evaluation.note or "")
     clock.current = NOW.replace(day=22, hour=11)  # Monday
+    run(session, clock, rule)
+    assert len(detections(session, rule)) == 1
+
+
+def test_an_sla_rule_and_the_tiles_agree_on_past_sla_to_the_microsecond(session: Session) -> None:
+    # Open Mon-Fri 09:00-17:00 UTC. At Monday 09:30 a ticket from Friday 16:30 has waited exactly 60
+    # business minutes: not past a 60-minute SLA. One a microsecond older is past it, one a microsecond
+    # newer is not.
+    store = add(session, m.Store, timezone="UTC")
+    for day in range(1, 6):
+        add(session, m.BusinessHours, store_id=store.id, weekday=day, opens=time(9), closes=time(17))
+    friday_1630 = NOW.replace(day=19, hour=16, minute=30)
+    micro = timedelta(microseconds=1)
+    created = [friday_1630 - micro, friday_1630, friday_1630 + micro]
+    tickets = [
+        add(session, m.Ticket, store_id=store.id, status="open", priority="normal", created_at=moment)
+        for moment in created
+    ]
+    clock = FrozenClock(NOW.replace(day=22, hour=9, minute=30))
+    rule = make_rule(
+        session,
+        clock,
+        key="frt",
+        kind="time",
+        entity="tickets",
+        expression="is_open AND first_response_at IS NULL",
+        sla_field="created_at",
+        sla_business_minutes=60,
+    )
+    run(session, clock, rule)
+    assert [d.record_id for d in detections(session, rule)] == [tickets[0].id]
+    # The CX tile judges each ticket in Python; it finds the same one.
+    stats = sla.sla_stats(
+        store_calendar(session=session, store=store),
+        created=to_micros(created),
+        first_response=to_micros([None, None, None]),
+        resolved=to_micros([None, None, None]),
+        first_response_limits=sla.first_response_limits(["normal"] * 3, 15, 60),
+        resolution_minutes=10_000,
+        as_of=to_micros([clock.current])[0],
+    )
+    assert stats.first_response_breaches == 1
+
+
+def test_a_promotion_only_rule_runs_on_the_promotions_local_dates(session: Session) -> None:
+    store = add(session, m.Store, timezone="America/New_York")
+    add(
+        session,
+        m.CalendarEvent,
+        store_id=store.id,
+        kind="promotion",
+        name="Summer Sale",
+        starts_on=date(2026, 6, 22),
+        ends_on=date(2026, 6, 23),
+    )
+    order = add(session, m.Order, store_id=store.id, placed_at=NOW)
+    add(session, m.Refund, order_id=order.id, amount=Decimal("150"), requested_at=NOW)
+    # 03:00 UTC on Monday the 22nd is still Sunday evening in New York: no promotion yet.
+    clock = FrozenClock(NOW.replace(day=22, hour=3))
+    rule = make_rule(
+        session,
+        clock,
+        key="refund",
+        kind="record",
+        entity="refunds",
+        expression="is_pending AND amount > 100",
+        active_when="promotion",
+    )
+    (evaluation,) = run(session, clock, rule)
+    assert detections(session, rule) == []
+    assert "not active now (promotion)" in (evaluation.note or "")
+    clock.current = NOW.replace(day=22, hour=5)  # 01:00 Monday in New York
     run(session, clock, rule)
     assert len(detections(session, rule)) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from hotdash.store.demo import names
 from hotdash.store.demo.dataset import SOURCE, DemoData
-from hotdash.store.demo.timeline import DayGrid, promotions, us_holidays, utc
+from hotdash.store.demo.timeline import DayGrid, promotions, utc
 
 STORE_ID = 1
 SUPPORT_HOURS = {
@@ -41,7 +41,6 @@ class Catalog:
     location_share: NDArray[np.float64]
     operator_ids: list[int]
     operators: list[names.OperatorProfile]  # their profiles, as in names
-    closed_days: set[date]
 
 
 def _money(value: float) -> Decimal:
@@ -64,6 +63,8 @@ def build_catalog(
                 "domain": names.STORE_DOMAIN,
                 "currency": names.STORE_CURRENCY,
                 "timezone": names.STORE_TIMEZONE,
+                "country": names.STORE_COUNTRY,
+                "subdivision": None,
                 "created_at": opened,
             }
         ],
@@ -105,7 +106,7 @@ def build_catalog(
     catalog = _products_and_skus(data, rng, n_products, opened)
     catalog.operators = names.support_team(n_operators)
     catalog.operator_ids = _team(data, opened, catalog.operators)
-    catalog.closed_days = _calendar(data, grid)
+    _calendar(data, grid)
     return catalog
 
 
@@ -188,7 +189,6 @@ def _products_and_skus(data: DemoData, rng: np.random.Generator, n_products: int
         location_share=np.array([loc[4] for loc in names.LOCATIONS]),
         operator_ids=[],
         operators=[],
-        closed_days=set(),
     )
 
 
@@ -262,8 +262,8 @@ def _team(data: DemoData, opened: Any, operators: list[names.OperatorProfile]) -
     return operator_ids
 
 
-def _calendar(data: DemoData, grid: DayGrid) -> set[date]:
-    """Add support hours, holidays, promotions and peaks; return the closed days."""
+def _calendar(data: DemoData, grid: DayGrid) -> None:
+    """Add support hours, promotions and peaks; the store's country gives its holidays."""
     data.add_rows(
         "business_hours",
         [
@@ -272,11 +272,7 @@ def _calendar(data: DemoData, grid: DayGrid) -> set[date]:
         ],
     )
     events: list[dict[str, Any]] = []
-    closed: set[date] = set()
     for year in range(grid.dates[0].year, grid.dates[-1].year + 2):
-        for name, day in us_holidays(year):
-            closed.add(day)
-            events.append({"kind": "holiday", "name": name, "starts_on": day, "ends_on": day})
         for kind, name, first, last in promotions(year):
             events.append({"kind": kind, "name": name, "starts_on": first, "ends_on": last})
     for i, event in enumerate(sorted(events, key=lambda e: (e["starts_on"], e["name"]))):
@@ -290,4 +286,3 @@ def _calendar(data: DemoData, grid: DayGrid) -> set[date]:
         )
         data.rows.setdefault("calendar_events", []).append(event)
     data.order.append("calendar_events")
-    return closed

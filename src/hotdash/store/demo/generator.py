@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 
+from hotdash.kernel.calendar import BusinessCalendar, DaysOff
 from hotdash.store.bulk import Column
-from hotdash.store.calendar import build_calendar
 from hotdash.store.demo import names
 from hotdash.store.demo.catalog import STORE_ID, SUPPORT_HOURS, Catalog, build_catalog
 from hotdash.store.demo.dataset import SOURCE, DemoData
@@ -70,12 +70,11 @@ def generate(size: DemoSize, seed: int, now: datetime) -> DemoData:
     data.add_columns("tracking_events", fulfillment.events)
     data.add_columns("refunds", refunds.columns)
     data.add_columns("returns", refunds.returns)
-    hours = build_calendar(
-        SUPPORT_HOURS,
-        catalog.closed_days,
-        tz,
-        grid.dates[0],
-        grid.dates[-1].replace(year=grid.dates[-1].year + 1),
+    # The calendar the store's rows load to (`store_calendar`): first responses come in its hours.
+    hours = BusinessCalendar(
+        timezone=tz,
+        hours={weekday: [span] for weekday, span in SUPPORT_HOURS.items()},
+        days_off=DaysOff(country=names.STORE_COUNTRY),
     )
     data.add_columns(
         "tickets",

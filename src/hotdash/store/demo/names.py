@@ -5,6 +5,7 @@ from __future__ import annotations
 STORE_NAME = "Ridgeline Supply Co."
 STORE_DOMAIN = "ridgeline-supply.example"
 STORE_TIMEZONE = "America/New_York"
+STORE_COUNTRY = "US"  # its public holidays close the support desk
 STORE_CURRENCY = "USD"
 
 # product type -> (base names, variant axis values, median price in dollars)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from hotdash.kernel.calendar import BusinessCalendar
 from hotdash.store.bulk import Column
-from hotdash.store.calendar import BusinessCalendar
 from hotdash.store.demo import names
 from hotdash.store.demo.dataset import SOURCE, Scenarios
 from hotdash.store.demo.fulfillment import NAT, Fulfillment
@@ -174,7 +174,7 @@ def _outcomes(
     share = np.array([o[5] for o in ops])
     op = rng.choice(len(ops), count, p=share / share.sum())
     response_median = np.array([o[1] for o in ops])[op]
-    start = hours.next_open(created)
+    start = hours.next_openings(created)
     first_response = start + (response_median * rng.lognormal(0, 0.6, count) * MINUTE).astype(np.int64)
     threat = legal | regulatory
     first_response[threat] = NAT  # just arrived: nobody has answered yet

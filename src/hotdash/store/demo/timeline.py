@@ -1,4 +1,4 @@
-"""Time helpers for the generator: a day grid in the store's timezone, business hours and holidays.
+"""Time helpers for the generator: a day grid in the store's timezone and its promotions.
 
 Times inside the generator are int64 microseconds since the Unix epoch (UTC), so whole columns can be shifted,
 compared and sorted with numpy. Local calendar questions (which weekday, which hour, is the shop open) are
@@ -75,24 +75,6 @@ def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
     first = date(year, month, 1)
     offset = (weekday - first.weekday()) % 7
     return first + timedelta(days=offset + 7 * (n - 1))
-
-
-def _last_weekday(year: int, month: int, weekday: int) -> date:
-    nxt = date(year + (month // 12), month % 12 + 1, 1)
-    last = nxt - timedelta(days=1)
-    return last - timedelta(days=(last.weekday() - weekday) % 7)
-
-
-def us_holidays(year: int) -> list[tuple[str, date]]:
-    """Return the US holidays a typical US store closes its support desk for."""
-    return [
-        ("New Year's Day", date(year, 1, 1)),
-        ("Memorial Day", _last_weekday(year, 5, 0)),
-        ("Independence Day", date(year, 7, 4)),
-        ("Labor Day", _nth_weekday(year, 9, 0, 1)),
-        ("Thanksgiving Day", _nth_weekday(year, 11, 3, 4)),
-        ("Christmas Day", date(year, 12, 25)),
-    ]
 
 
 def promotions(year: int) -> list[tuple[str, str, date, date]]:

@@ -21,6 +21,12 @@ class Store(IdMixin, SourceMixin, Base):
     domain: Mapped[str | None] = mapped_column(String(255))
     currency: Mapped[str] = mapped_column(String(3))
     timezone: Mapped[str] = mapped_column(String(64))
+    country: Mapped[str | None] = mapped_column(
+        String(2), doc="ISO 3166-1 alpha-2 code; its public holidays close the business calendar"
+    )
+    subdivision: Mapped[str | None] = mapped_column(
+        String(10), doc="state or region code within the country (as the holidays package names it)"
+    )
     created_at: Mapped[datetime]
 
 
