@@ -115,7 +115,7 @@ def test_the_inbox_shows_what_the_service_lists_and_filters_by_tile(shop: Shop) 
     assert [int(i) for i, _ in rows(page.text)] == [d.id for d in items]
     # Most severe first: critical, then warning, then info.
     assert [s for _, s in rows(page.text)] == ["critical"] * 3 + ["warning"] * 2 + ["info"]
-    assert f'href="/records/orders/{shop.order_ids[2]}"' in page.text
+    assert f'href="/records/order/{shop.order_ids[2]}"' in page.text
     # Times in the store's timezone (Berlin is CET in winter, CEST in summer).
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", page.text)
 
@@ -248,7 +248,7 @@ def test_the_builder_checks_previews_and_saves_through_the_service(shop: Shop) -
     assert matching.group(1) == "1"
     now_list = re.search(r'data-samples="now">(.*?)</ul>', preview.text, re.S)
     assert now_list is not None
-    assert re.findall(r'href="/records/orders/(\d+)"', now_list.group(1)) == [str(shop.order_ids[2])]
+    assert re.findall(r'href="/records/order/(\d+)"', now_list.group(1)) == [str(shop.order_ids[2])]
     with unit_of_work(session_factory(shop.engine)) as session:
         assert session.scalar(select(Rule).where(Rule.key == "t.first_big")) is None  # nothing saved yet
 

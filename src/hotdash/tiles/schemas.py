@@ -11,7 +11,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from hotdash.store.entities import ENTITIES
 
 
 class Status(StrEnum):
@@ -79,9 +81,16 @@ class Chart(BaseModel):
 class RecordRef(BaseModel):
     """A pointer to one underlying record, for drill-down."""
 
-    entity: Literal["order", "ticket", "shipment", "sku", "page", "customer", "team_member", "refund"]
+    entity: str = Field(description="the key of an entity with a record page, e.g. order, ticket, sku")
     id: int
     label: str
+
+    @field_validator("entity")
+    @classmethod
+    def _has_a_page(cls, key: str) -> str:
+        if key not in ENTITIES or not ENTITIES.get(key).has_page:
+            raise ValueError(f"{key!r} is not an entity with a record page")
+        return key
 
 
 class TileException(BaseModel):

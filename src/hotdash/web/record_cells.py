@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from hotdash.kernel.entities import record_url
 from hotdash.store.models import (
     Location,
     TeamMember,
@@ -23,7 +24,6 @@ from hotdash.web.formatting import money
 from hotdash.web.templating import local_time
 from hotdash.web.viewparams import View
 
-Entity = Literal["order", "ticket", "shipment", "sku", "page", "customer", "team_member", "refund"]
 Flag = Literal["bad", "warn", "good"]
 T = TypeVar("T")
 
@@ -68,8 +68,8 @@ class Ctx:
     now: datetime
 
     def link(self, entity: str, record_id: int) -> str:
-        path = self.request.url_for("record_page", entity=entity, record_id=str(record_id)).path
-        return self.view.link(path)
+        """Return the record's page in this view (store and window kept)."""
+        return self.view.link(record_url(entity, record_id))
 
     def time(self, value: datetime | None) -> str:
         """Return a moment in full in the store's timezone, e.g. "2026-11-20 07:01 EST"."""

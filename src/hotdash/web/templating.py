@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from hotdash import __version__
+from hotdash.store.entities import ENTITIES
 from hotdash.web import formatting
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -23,6 +24,11 @@ def path_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
     """Return the path (not the absolute URL) of a named route, so links survive a reverse proxy."""
     request: Request = context["request"]
     return request.url_for(name, **params).path
+
+
+def record_url_of(table: str, record_id: int) -> str | None:
+    """Return the page of a record named as rules name it (by table), or None if it has no page."""
+    return ENTITIES.by_table(table).url(record_id) if ENTITIES.knows_table(table) else None
 
 
 def local_time(value: datetime | None, zone: str = "UTC") -> str:
@@ -58,6 +64,7 @@ def make_templates() -> Jinja2Templates:
     )
     env.globals["path_for"] = path_for
     env.globals["version"] = __version__
+    env.globals["record_url_of"] = record_url_of
     env.filters["local_time"] = local_time
     env.filters["iso_utc"] = iso_utc
     env.filters["thousands"] = thousands
