@@ -1,0 +1,164 @@
+"""Every link an admin can follow on the small demo leads somewhere: no 404, no 500, from `/` outwards.
+
+The demo is generated at its fixed "now", the default rules run on it so there are detections, and an admin
+(who sees every page) signs in. The crawl follows each internal link once: `href`, `src`, `hx-get`, the
+`action` of GET forms and redirects. It leaves out only what changes state (POST forms, `hx-post`) and
+signing out. A record page is opened once whatever its query string: record links carry the view they were
+found in (`?store=..&window=..`), every page checks those the same way, and the demo's records all link to
+one another, so following each record under each of the four windows would crawl the demo four times over.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from hotdash.auth.models import Role
+from hotdash.clock import FrozenClock
+from hotdash.db.session import session_factory, unit_of_work
+from hotdash.detection.defaults import install_defaults
+from hotdash.detection.evaluator import Evaluator
+from hotdash.detection.models import Detection, Rule
+from hotdash.store.entities import ENTITIES
+from hotdash.tiles.registry import TILES
+from tests.auth.helpers import add_user, sign_in
+from tests.store.demo_fixtures import DEMO_NOW, build_demo
+
+ADMIN = "admin@example.com"
+BASE = "http://testserver"
+SKIPPED = ("/logout",)  # signing out would end the crawl
+
+
+class Links(HTMLParser):
+    """The URLs a page points at with a GET: links, sources, hx-get and GET forms."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value for name, value in attrs if value is not None}
+        for name in ("href", "src", "hx-get"):
+            if name in values:
+                self.found.append(values[name])
+        if tag == "form" and values.get("method", "get").lower() == "get" and "action" in values:
+            self.found.append(values["action"])
+
+
+@dataclass
+class Crawl:
+    """What the crawl saw: each internal URL with the page that first linked it, and the failures."""
+
+    statuses: dict[str, int] = field(default_factory=dict)
+    linked_from: dict[str, str] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def paths(self, pattern: str) -> set[str]:
+        """Return the paths visited that match `pattern` in full (query strings dropped)."""
+        return {p for p in (urlsplit(u).path for u in self.statuses) if re.fullmatch(pattern, p)}
+
+
+def internal(url: str, page: str) -> str | None:
+    """Return `url` made absolute against `page`, without its fragment, if it is on this server."""
+    if url.startswith(("mailto:", "tel:", "javascript:", "data:")):
+        return None
+    absolute, _ = urldefrag(urljoin(page, url))
+    return absolute if absolute.startswith(BASE + "/") else None
+
+
+def identity(url: str) -> str:
+    """Return what makes two URLs the same page for the crawl: the path alone for a record page."""
+    path = urlsplit(url).path
+    return path if path.startswith("/records/") else url
+
+
+def crawl(client: TestClient) -> Crawl:
+    """Follow every internal GET link from `/` once; record the status of each and the failures."""
+    seen = Crawl()
+    started = time.perf_counter()
+    queue = deque([f"{BASE}/"])
+    seen.linked_from[queue[0]] = "(start)"
+    pages = {identity(queue[0])}
+    while queue:
+        url = queue.popleft()
+        response = client.get(url, follow_redirects=False)
+        seen.statuses[url] = response.status_code
+        if response.status_code >= 400:
+            seen.failures.append(f"{response.status_code} {url} (linked from {seen.linked_from[url]})")
+            continue
+        targets: list[str] = []
+        if response.is_redirect:
+            targets.append(response.headers["location"])
+        elif response.headers.get("content-type", "").startswith("text/html"):
+            parser = Links()
+            parser.feed(response.text)
+            targets += parser.found
+        for target in targets:
+            found = internal(target, url)
+            if found is None or identity(found) in pages or urlsplit(found).path in SKIPPED:
+                continue
+            pages.add(identity(found))
+            seen.linked_from[found] = url
+            queue.append(found)
+    seen.seconds = time.perf_counter() - started
+    return seen
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The small demo with the default rules run on it at the demo's "now", and an admin."""
+    engine, _ = build_demo(tmp_path_factory.mktemp("crawl") / "demo.db")
+    with unit_of_work(session_factory(engine)) as session:
+        install_defaults(session=session, now=DEMO_NOW)
+        rules = list(session.scalars(select(Rule)))
+        Evaluator(FrozenClock(DEMO_NOW)).run(session=session, rules=rules, trigger="manual")
+    add_user(engine, ADMIN, Role.admin)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def crawled(demo: Engine) -> Crawl:
+    from hotdash.app import create_app
+    from hotdash.settings import Settings
+
+    app = create_app(Settings(database_url=str(demo.url), detection_scheduler=False))
+    app.state.clock = FrozenClock(DEMO_NOW)
+    # A server error must be listed with the page that linked it, not end the crawl.
+    with TestClient(app, raise_server_exceptions=False) as client:
+        sign_in(client, ADMIN)
+        result = crawl(client)
+    print(f"\ncrawled {len(result.statuses)} URLs in {result.seconds:.1f} s")
+    return result
+
+
+def test_every_link_an_admin_can_follow_answers_without_404_or_500(crawled: Crawl) -> None:
+    assert crawled.failures == [], f"{len(crawled.failures)} broken links:\n" + "\n".join(crawled.failures)
+
+
+def test_the_crawl_reaches_every_detection_rule_and_tile(crawled: Crawl, demo: Engine) -> None:
+    with unit_of_work(session_factory(demo)) as session:
+        open_ids = set(session.scalars(select(Detection.id).where(Detection.status == "open")))
+        rule_keys = set(session.scalars(select(Rule.key)))
+    assert len(open_ids) > 50, "the demo should give more detections than one inbox page shows"
+    assert crawled.paths(r"/detections/\d+") >= {f"/detections/{i}" for i in open_ids}
+    assert crawled.paths(r"/rules/[^/]+") - {"/rules/new"} >= {f"/rules/{k}" for k in rule_keys}
+    assert crawled.paths(r"/tiles/[a-z_]+") == {f"/tiles/{name}" for name in TILES}
+    assert crawled.paths(r"/tiles/[a-z_]+/exceptions/[^/]+"), "no exception page was reached"
+
+
+def test_the_crawl_opens_records_of_every_kind_the_demo_links(crawled: Crawl) -> None:
+    opened = {p.split("/")[2] for p in crawled.paths(r"/records/[a-z_]+/\d+")}
+    # Every entity with a record page that the demo holds rows of is linked from somewhere.
+    assert opened == {e.key for e in ENTITIES.with_pages()}
+
