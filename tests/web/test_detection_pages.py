@@ -334,5 +334,7 @@ def test_an_unknown_kind_of_record_names_the_kinds_there_are(shop: Shop) -> None
     for path in ("/records/orders/1", "/records/inventory_level/1"):
         missing = client.get(path)
         assert missing.status_code == 404
-        kinds = "order, ticket, shipment, sku, page, customer, team_member, refund, location, product, supplier"
+        kinds = (
+            "order, ticket, shipment, sku, page, customer, team_member, refund, location, product, supplier"
+        )
         assert f"the kinds are {kinds}." in missing.text

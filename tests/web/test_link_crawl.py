@@ -161,4 +161,3 @@ def test_the_crawl_opens_records_of_every_kind_the_demo_links(crawled: Crawl) ->
     opened = {p.split("/")[2] for p in crawled.paths(r"/records/[a-z_]+/\d+")}
     # Every entity with a record page that the demo holds rows of is linked from somewhere.
     assert opened == {e.key for e in ENTITIES.with_pages()}
-
