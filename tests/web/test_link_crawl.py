@@ -12,25 +12,31 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from html import unescape
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from hotdash.app import create_app
 from hotdash.auth.models import Role
 from hotdash.clock import FrozenClock
-from hotdash.db.session import session_factory, unit_of_work
+from hotdash.db.session import make_engine, session_factory, unit_of_work
 from hotdash.detection.defaults import install_defaults
 from hotdash.detection.evaluator import Evaluator
 from hotdash.detection.models import Detection, Rule
+from hotdash.settings import Settings
+from hotdash.store.demo.service import generate_demo
 from hotdash.store.entities import ENTITIES
 from hotdash.tiles.registry import TILES
 from tests.auth.helpers import add_user, sign_in
+from tests.conftest import BACKENDS
+from tests.pg_server import PgServer
 from tests.store.demo_fixtures import DEMO_NOW, build_demo
 
 ADMIN = "admin@example.com"
@@ -38,20 +44,22 @@ BASE = "http://testserver"
 SKIPPED = ("/logout",)  # signing out would end the crawl
 
 
-class Links(HTMLParser):
-    """The URLs a page points at with a GET: links, sources, hx-get and GET forms."""
+# Templates quote every attribute with double quotes (Jinja escapes the values), so a pattern finds them all;
+# it reads the pages about ten times faster than html.parser, which was a sixth of the crawl's time.
+LINK = re.compile(r'\s(?:href|src|hx-get)="([^"]*)"')
+FORM = re.compile(r"<form\b[^>]*>", re.I)
+ACTION = re.compile(r'\saction="([^"]*)"')
+POST = re.compile(r'\smethod="post"', re.I)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[str] = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value for name, value in attrs if value is not None}
-        for name in ("href", "src", "hx-get"):
-            if name in values:
-                self.found.append(values[name])
-        if tag == "form" and values.get("method", "get").lower() == "get" and "action" in values:
-            self.found.append(values["action"])
+def links(page: str) -> list[str]:
+    """Return the URLs a page points at with a GET: links, sources, hx-get and GET forms' actions."""
+    found = [unescape(url) for url in LINK.findall(page)]
+    for form in FORM.findall(page):
+        action = ACTION.search(form)
+        if action is not None and not POST.search(form):
+            found.append(unescape(action.group(1)))
+    return found
 
 
 @dataclass
@@ -100,9 +108,7 @@ def crawl(client: TestClient) -> Crawl:
         if response.is_redirect:
             targets.append(response.headers["location"])
         elif response.headers.get("content-type", "").startswith("text/html"):
-            parser = Links()
-            parser.feed(response.text)
-            targets += parser.found
+            targets += links(response.text)
         for target in targets:
             found = internal(target, url)
             if found is None or identity(found) in pages or urlsplit(found).path in SKIPPED:
@@ -114,10 +120,18 @@ def crawl(client: TestClient) -> Crawl:
     return seen
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """The small demo with the default rules run on it at the demo's "now", and an admin."""
-    engine, _ = build_demo(tmp_path_factory.mktemp("crawl") / "demo.db")
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The small demo, on SQLite and on PostgreSQL, with the default rules run at its "now", and an admin."""
+    if request.param == "sqlite":
+        engine, _ = build_demo(tmp_path_factory.mktemp("crawl") / "demo.db")
+        drop = None
+    else:
+        server: PgServer = request.getfixturevalue("pg_server")
+        drop = f"hotdash_crawl_{uuid.uuid4().hex[:12]}"
+        server.create_database(drop)
+        engine = make_engine(server.url(drop))
+        generate_demo(engine=engine, clock=FrozenClock(DEMO_NOW), size="small", seed=7)
     with unit_of_work(session_factory(engine)) as session:
         install_defaults(session=session, now=DEMO_NOW)
         rules = list(session.scalars(select(Rule)))
@@ -125,20 +139,20 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     add_user(engine, ADMIN, Role.admin)
     yield engine
     engine.dispose()
+    if drop is not None:
+        server.drop_database(drop)
 
 
 @pytest.fixture(scope="module")
 def crawled(demo: Engine) -> Crawl:
-    from hotdash.app import create_app
-    from hotdash.settings import Settings
-
-    app = create_app(Settings(database_url=str(demo.url), detection_scheduler=False))
+    url = demo.url.render_as_string(hide_password=False)
+    app = create_app(Settings(database_url=url, detection_scheduler=False))
     app.state.clock = FrozenClock(DEMO_NOW)
     # A server error must be listed with the page that linked it, not end the crawl.
     with TestClient(app, raise_server_exceptions=False) as client:
         sign_in(client, ADMIN)
         result = crawl(client)
-    print(f"\ncrawled {len(result.statuses)} URLs in {result.seconds:.1f} s")
+    print(f"\ncrawled {len(result.statuses)} URLs on {demo.dialect.name} in {result.seconds:.1f} s")
     return result
 
 
