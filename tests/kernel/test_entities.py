@@ -44,7 +44,7 @@ def test_the_store_registers_one_key_per_entity_with_its_page() -> None:
     assert ENTITIES.by_table("tickets").business_key == ("external_id",)
     level = ENTITIES.get("inventory_level")
     assert level.url(1) is None
-    with pytest.raises(UnknownEntity, match="stock levels have no record page"):
+    with pytest.raises(UnknownEntity, match="inventory levels have no record page"):
         record_url("inventory_level", 1)
     ticket = Ticket(subject="Where is my parcel?")
     assert ENTITIES.by_model(Ticket).display_name(ticket) == "Where is my parcel?"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from hotdash.kernel.entities import ENTITIES, Entity
 from hotdash.store.models import (
+    BusinessHours,
     CalendarEvent,
     Customer,
     InventoryLevel,
@@ -19,6 +20,7 @@ from hotdash.store.models import (
     Return,
     Shipment,
     Sku,
+    Store,
     Supplier,
     TeamMember,
     Ticket,
@@ -96,8 +98,8 @@ INVENTORY_LEVEL = Entity(
     "inventory_level",
     "inventory_levels",
     InventoryLevel,
-    "Stock level",
-    "Stock levels",
+    "Inventory level",
+    "Inventory levels",
     ("sku_id", "location_id"),
     "SKU and location",
     lambda lv: f"Stock of SKU {lv.sku_id} at location {lv.location_id}",
@@ -148,7 +150,23 @@ CALENDAR_EVENT = Entity(
     has_page=False,
 )
 
+STORE = Entity(
+    "store", "stores", Store, "Store", "Stores", ("name",), "Name", lambda st: st.name, has_page=False
+)
+BUSINESS_HOURS = Entity(
+    "business_hours",
+    "business_hours",
+    BusinessHours,
+    "Business hours",
+    "Business hours",
+    ("store_id", "weekday"),
+    "Store and weekday",
+    lambda h: f"Weekday {h.weekday}: {h.opens:%H:%M} to {h.closes:%H:%M}",
+    has_page=False,
+)
+
 ENTITIES.register(
+    STORE,
     ORDER,
     TICKET,
     SHIPMENT,
@@ -165,4 +183,5 @@ ENTITIES.register(
     RETURN,
     TRACKING_EVENT,
     CALENDAR_EVENT,
+    BUSINESS_HOURS,
 )
