@@ -338,3 +338,11 @@ def test_an_unknown_kind_of_record_names_the_kinds_there_are(shop: Shop) -> None
             "order, ticket, shipment, sku, page, customer, team_member, refund, location, product, supplier"
         )
         assert f"the kinds are {kinds}." in missing.text
+
+
+def test_the_inbox_filters_entities_by_their_rule_names_under_their_labels(shop: Shop) -> None:
+    page = shop.client(Role.viewer).get("/detections", params={"entity": "tickets"}).text
+    assert '<option value="tickets" selected>Tickets</option>' in page
+    assert '<option value="page_traffic">Pages</option>' in page
+    assert '<option value="team_members">Team members</option>' in page
+    assert 'data-total="1"' in page

@@ -152,7 +152,7 @@ def detections_page(
             "tile_titles": {name: spec.title for name, spec in TILES.items()},
             "severities": [s.value for s in Severity],
             "statuses": STATUSES,
-            "entities": list(ENTITIES),
+            "entities": [(name, RECORD_ENTITIES.by_table(name).plural) for name in ENTITIES],
             "zones": zones,
             "default_zone": default_zone,
             "active": "detections",
