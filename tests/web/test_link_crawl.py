@@ -160,12 +160,22 @@ def test_every_link_an_admin_can_follow_answers_without_404_or_500(crawled: Craw
     assert crawled.failures == [], f"{len(crawled.failures)} broken links:\n" + "\n".join(crawled.failures)
 
 
-def test_the_crawl_reaches_every_detection_rule_and_tile(crawled: Crawl, demo: Engine) -> None:
+def test_the_crawl_reaches_detections_their_records_rules_and_tiles(crawled: Crawl, demo: Engine) -> None:
     with unit_of_work(session_factory(demo)) as session:
         open_ids = set(session.scalars(select(Detection.id).where(Detection.status == "open")))
+        records = {
+            f"/records/{ENTITIES.by_table(table).key}/{record_id}"
+            for table, record_id in session.execute(
+                select(Detection.entity, Detection.record_id).where(
+                    Detection.status == "open", Detection.record_id.is_not(None)
+                )
+            )
+        }
         rule_keys = set(session.scalars(select(Rule.key)))
     assert len(open_ids) > 50, "the demo should give more detections than one inbox page shows"
     assert crawled.paths(r"/detections/\d+") >= {f"/detections/{i}" for i in open_ids}
+    assert len(records) > 50
+    assert crawled.paths(r"/records/[a-z_]+/\d+") >= records, "a detection's record was not reached"
     assert crawled.paths(r"/rules/[^/]+") - {"/rules/new"} >= {f"/rules/{k}" for k in rule_keys}
     assert crawled.paths(r"/tiles/[a-z_]+") == {f"/tiles/{name}" for name in TILES}
     assert crawled.paths(r"/tiles/[a-z_]+/exceptions/[^/]+"), "no exception page was reached"
