@@ -26,7 +26,7 @@ from hotdash.detection.models import Detection, Rule, RuleVersion
 from hotdash.detection.schemas import RuleSpec
 from hotdash.settings import Settings
 from hotdash.store import models as m
-from tests.auth.helpers import add_user, sign_in
+from tests.auth.helpers import add_token, add_user, bearer, sign_in
 from tests.tiles.builders import add
 
 RULES = [
@@ -346,3 +346,18 @@ def test_the_inbox_filters_entities_by_their_rule_names_under_their_labels(shop:
     assert '<option value="page_traffic">Pages</option>' in page
     assert '<option value="team_members">Team members</option>' in page
     assert 'data-total="1"' in page
+
+
+def test_record_links_keep_the_prefix_of_a_reverse_proxy(shop: Shop) -> None:
+    add_user(shop.engine, "proxied@example.com", Role.viewer)
+    token = add_token(shop.engine, "proxied@example.com")
+    app = create_app(Settings(database_url=shop.app_url, detection_scheduler=False))
+    with TestClient(app, root_path="/hotdash", headers=bearer(token)) as proxied:
+        big = _detection_of(shop, "t.big", shop.order_ids[2])
+        page = proxied.get(f"/detections/{big.id}").text
+        link = re.search(r'<a href="([^"]+)" class="record-link">', page)
+        assert link is not None
+        assert link.group(1) == f"/hotdash/records/order/{shop.order_ids[2]}"
+        record = proxied.get(link.group(1))
+        assert record.status_code == 200
+        assert '<h1 class="record-title">Order #' in record.text

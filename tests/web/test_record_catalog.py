@@ -20,7 +20,7 @@ from hotdash.auth.models import Role
 from hotdash.db.session import session_factory, unit_of_work
 from hotdash.settings import Settings
 from hotdash.store import models as m
-from tests.auth.helpers import add_user, sign_in
+from tests.auth.helpers import add_token, add_user, bearer, sign_in
 from tests.tiles.builders import add
 
 NOW = datetime.now(UTC)
@@ -144,3 +144,16 @@ def test_an_order_links_to_the_warehouse_it_ships_from(catalog: Catalog) -> None
     assert _field(page, "Order number") == "#E5"
     assert _field(page, "Warehouse") == f'<a href="/records/location/{ids["reno"]}">Reno DC</a>'
     assert _page(catalog.client, f"/records/location/{ids['reno']}").count("#E5") == 1
+
+
+def test_record_pages_link_to_records_under_a_proxy_prefix(engine: Engine, catalog: Catalog) -> None:
+    add_user(engine, "proxied@example.com", Role.viewer)
+    token = add_token(engine, "proxied@example.com")
+    url = engine.url.render_as_string(hide_password=False)
+    app = create_app(Settings(database_url=url, detection_scheduler=False))
+    with TestClient(app, root_path="/shop-ops", headers=bearer(token)) as proxied:
+        page = proxied.get(f"/records/location/{catalog.ids['newark']}")
+        assert page.status_code == 200
+        links = re.findall(r'<a href="([^"]*/records/order/\d+)">', page.text)
+        assert links == [f"/shop-ops/records/order/{catalog.ids[n]}" for n in ("#B2", "#A1")]
+        assert proxied.get(links[0]).status_code == 200

@@ -68,8 +68,9 @@ class Ctx:
     now: datetime
 
     def link(self, entity: str, record_id: int) -> str:
-        """Return the record's page in this view (store and window kept)."""
-        return self.view.link(record_url(entity, record_id))
+        """Return the record's page in this view (store and window kept), under a proxy's prefix if any."""
+        root: str = self.request.scope.get("root_path", "")
+        return self.view.link(root.rstrip("/") + record_url(entity, record_id))
 
     def time(self, value: datetime | None) -> str:
         """Return a moment in full in the store's timezone, e.g. "2026-11-20 07:01 EST"."""

@@ -26,9 +26,25 @@ def path_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
     return request.url_for(name, **params).path
 
 
-def record_url_of(table: str, record_id: int) -> str | None:
+def _under_proxy(request: Request, path: str) -> str:
+    """Return an app path under the prefix (root_path) a reverse proxy serves the app at."""
+    root: str = request.scope.get("root_path", "")
+    return root.rstrip("/") + path
+
+
+@jinja2.pass_context
+def app_path(context: dict[str, Any], path: str) -> str:
+    """Return a path the app made without a request (e.g. a detection's record_url) as this page links it."""
+    return _under_proxy(context["request"], path)
+
+
+@jinja2.pass_context
+def record_url_of(context: dict[str, Any], table: str, record_id: int) -> str | None:
     """Return the page of a record named as rules name it (by table), or None if it has no page."""
-    return ENTITIES.by_table(table).url(record_id) if ENTITIES.knows_table(table) else None
+    if not ENTITIES.knows_table(table):
+        return None
+    url = ENTITIES.by_table(table).url(record_id)
+    return None if url is None else _under_proxy(context["request"], url)
 
 
 def local_time(value: datetime | None, zone: str = "UTC") -> str:
@@ -65,6 +81,7 @@ def make_templates() -> Jinja2Templates:
     env.globals["path_for"] = path_for
     env.globals["version"] = __version__
     env.globals["record_url_of"] = record_url_of
+    env.globals["app_path"] = app_path
     env.filters["local_time"] = local_time
     env.filters["iso_utc"] = iso_utc
     env.filters["thousands"] = thousands
