@@ -11,8 +11,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, computed_field, field_validator
 
+from hotdash.kernel.entities import record_url
 from hotdash.store.entities import ENTITIES
 
 
@@ -91,6 +92,11 @@ class RecordRef(BaseModel):
         if key not in ENTITIES or not ENTITIES.get(key).has_page:
             raise ValueError(f"{key!r} is not an entity with a record page")
         return key
+
+    @computed_field(description="the path of the record's page")  # type: ignore[prop-decorator]
+    @property
+    def url(self) -> str:
+        return record_url(self.entity, self.id)
 
 
 class TileException(BaseModel):
