@@ -456,3 +456,14 @@ def test_store_selector_appears_with_a_second_store_and_is_kept_in_links(
             store = db.get(Store, second_id)
             if store is not None:
                 db.delete(store)
+
+
+def test_the_tiles_api_gives_each_drill_down_record_its_page(client: TestClient) -> None:
+    inventory = client.get("/api/v1/tiles/inventory").json()
+    refs = [ref for exception in inventory["exceptions"] for ref in exception["records"]]
+    assert refs, "the demo's inventory tile names SKUs"
+    assert {ref["url"] for ref in refs} == {f"/records/sku/{ref['id']}" for ref in refs}
+    first = client.get(refs[0]["url"])
+    assert first.status_code == 200
+    code = refs[0]["label"].split()[0].rstrip(":")  # the tile names a SKU by its code first
+    assert f'<h1 class="record-title">{code} · ' in first.text

@@ -26,7 +26,7 @@ from hotdash.detection.models import Detection, Rule, RuleVersion
 from hotdash.detection.schemas import RuleSpec
 from hotdash.settings import Settings
 from hotdash.store import models as m
-from tests.auth.helpers import add_user, sign_in
+from tests.auth.helpers import add_token, add_user, bearer, sign_in
 from tests.tiles.builders import add
 
 RULES = [
@@ -115,7 +115,7 @@ def test_the_inbox_shows_what_the_service_lists_and_filters_by_tile(shop: Shop) 
     assert [int(i) for i, _ in rows(page.text)] == [d.id for d in items]
     # Most severe first: critical, then warning, then info.
     assert [s for _, s in rows(page.text)] == ["critical"] * 3 + ["warning"] * 2 + ["info"]
-    assert f'href="/records/orders/{shop.order_ids[2]}"' in page.text
+    assert f'href="/records/order/{shop.order_ids[2]}"' in page.text
     # Times in the store's timezone (Berlin is CET in winter, CEST in summer).
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", page.text)
 
@@ -248,7 +248,7 @@ def test_the_builder_checks_previews_and_saves_through_the_service(shop: Shop) -
     assert matching.group(1) == "1"
     now_list = re.search(r'data-samples="now">(.*?)</ul>', preview.text, re.S)
     assert now_list is not None
-    assert re.findall(r'href="/records/orders/(\d+)"', now_list.group(1)) == [str(shop.order_ids[2])]
+    assert re.findall(r'href="/records/order/(\d+)"', now_list.group(1)) == [str(shop.order_ids[2])]
     with unit_of_work(session_factory(shop.engine)) as session:
         assert session.scalar(select(Rule).where(Rule.key == "t.first_big")) is None  # nothing saved yet
 
@@ -272,3 +272,92 @@ def test_the_builder_checks_previews_and_saves_through_the_service(shop: Shop) -
     )
     assert edit.status_code == 303
     assert "Version 2" in manager.get("/rules/t.first_big").text
+
+
+def _detection_of(shop: Shop, rule_key: str, record_id: int | None = None) -> Detection:
+    with unit_of_work(session_factory(shop.engine)) as session:
+        query = select(Detection).join(Rule, Rule.id == Detection.rule_id).where(Rule.key == rule_key)
+        if record_id is not None:
+            query = query.where(Detection.record_id == record_id)
+        found = session.scalars(query).all()
+        session.expunge_all()
+    assert len(found) == 1, [d.record_id for d in found]
+    return found[0]
+
+
+def _field(html: str, label: str) -> str:
+    found = re.search(rf"<dt>{re.escape(label)}</dt>\s*<dd[^>]*>([^<]*)</dd>", html)
+    assert found is not None, f"no {label!r} field"
+    return found.group(1)
+
+
+def test_a_detections_record_link_opens_the_order_with_its_number(shop: Shop) -> None:
+    client = shop.client(Role.viewer)
+    big = _detection_of(shop, "t.big", shop.order_ids[2])  # the order of 900
+    with unit_of_work(session_factory(shop.engine)) as session:
+        order = session.get(m.Order, big.record_id)
+        assert order is not None
+        number = order.number
+
+    page = client.get(f"/detections/{big.id}").text
+    link = re.search(r'<a href="([^"]+)" class="record-link">([^<]+)</a>', page)
+    assert link is not None
+    assert link.groups() == (f"/records/order/{order.id}", f"Order {number}")
+    api = client.get(f"/api/v1/detections/{big.id}").json()
+    assert api["record_url"] == f"/records/order/{order.id}"
+
+    record = client.get(link.group(1))
+    assert record.status_code == 200
+    assert f'<h1 class="record-title">Order {number}</h1>' in record.text
+    assert _field(record.text, "Order number") == number
+    assert _field(record.text, "Total") == "$900.00"
+
+
+def test_a_ticket_detections_link_opens_the_ticket_with_its_helpdesk_id(shop: Shop) -> None:
+    client = shop.client(Role.viewer)
+    new = _detection_of(shop, "t.new_tickets")
+    with unit_of_work(session_factory(shop.engine)) as session:
+        ticket = session.get(m.Ticket, new.record_id)
+        assert ticket is not None
+        subject, external_id = ticket.subject, ticket.external_id
+
+    inbox = client.get("/detections").text
+    assert f'<a href="/records/ticket/{ticket.id}">{subject}</a>' in inbox
+    record = client.get(f"/records/ticket/{ticket.id}")
+    assert record.status_code == 200
+    assert f'<h1 class="record-title">{subject}</h1>' in record.text
+    assert _field(record.text, "Ticket ID") == external_id
+
+
+def test_an_unknown_kind_of_record_names_the_kinds_there_are(shop: Shop) -> None:
+    client = shop.client(Role.viewer)
+    for path in ("/records/orders/1", "/records/inventory_level/1"):
+        missing = client.get(path)
+        assert missing.status_code == 404
+        kinds = (
+            "order, ticket, shipment, sku, page, customer, team_member, refund, location, product, supplier"
+        )
+        assert f"the kinds are {kinds}." in missing.text
+
+
+def test_the_inbox_filters_entities_by_their_rule_names_under_their_labels(shop: Shop) -> None:
+    page = shop.client(Role.viewer).get("/detections", params={"entity": "tickets"}).text
+    assert '<option value="tickets" selected>Tickets</option>' in page
+    assert '<option value="page_traffic">Pages</option>' in page
+    assert '<option value="team_members">Team members</option>' in page
+    assert 'data-total="1"' in page
+
+
+def test_record_links_keep_the_prefix_of_a_reverse_proxy(shop: Shop) -> None:
+    add_user(shop.engine, "proxied@example.com", Role.viewer)
+    token = add_token(shop.engine, "proxied@example.com")
+    app = create_app(Settings(database_url=shop.app_url, detection_scheduler=False))
+    with TestClient(app, root_path="/hotdash", headers=bearer(token)) as proxied:
+        big = _detection_of(shop, "t.big", shop.order_ids[2])
+        page = proxied.get(f"/detections/{big.id}").text
+        link = re.search(r'<a href="([^"]+)" class="record-link">', page)
+        assert link is not None
+        assert link.group(1) == f"/hotdash/records/order/{shop.order_ids[2]}"
+        record = proxied.get(link.group(1))
+        assert record.status_code == 200
+        assert '<h1 class="record-title">Order #' in record.text

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotdash.detection.models import Detection, Rule, RuleEvaluation, Severity
 from hotdash.detection.tilemap import tile_of
+from hotdash.store.entities import ENTITIES
 
 KindName = Literal["record", "time", "metric", "pattern"]
 SeverityName = Literal["info", "warning", "critical"]
@@ -194,6 +195,9 @@ class DetectionOut(BaseModel):
     entity: str
     record_id: int | None
     record_key: str
+    record_url: str | None = Field(
+        default=None, description="the path of the record's page, for a detection of one record"
+    )
     severity: str
     status: str
     first_seen: datetime
@@ -220,6 +224,11 @@ class DetectionOut(BaseModel):
             entity=detection.entity,
             record_id=detection.record_id,
             record_key=detection.record_key,
+            record_url=(
+                None
+                if detection.record_id is None
+                else ENTITIES.by_table(detection.entity).url(detection.record_id)
+            ),
             severity=detection.severity,
             status=detection.status,
             first_seen=detection.first_seen,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hotdash.db import migrate
 from hotdash.db.base import Base
+from hotdash.store.entities import ENTITIES as REGISTRY
 from hotdash.store.models import (
     BusinessHours,
     CalendarEvent,
@@ -35,26 +36,32 @@ from hotdash.store.models import (
 )
 
 # Every table of the model, in the order a person reads it (sales first, then catalog, fulfilment, support,
-# team), with the label shown on screen. tests/store/test_service.py checks that no table is missing.
-ENTITIES: tuple[tuple[type[Base], str], ...] = (
-    (Store, "Stores"),
-    (Customer, "Customers"),
-    (Order, "Orders"),
-    (OrderLine, "Order lines"),
-    (Refund, "Refunds"),
-    (Return, "Returns"),
-    (Product, "Products"),
-    (Sku, "SKUs"),
-    (Supplier, "Suppliers"),
-    (Location, "Locations"),
-    (InventoryLevel, "Inventory levels"),
-    (Shipment, "Shipments"),
-    (TrackingEvent, "Tracking events"),
-    (Ticket, "Tickets"),
-    (PageTraffic, "Page traffic (page-days)"),
-    (TeamMember, "Team members"),
-    (BusinessHours, "Business hours"),
-    (CalendarEvent, "Calendar events"),
+# team). tests/store/test_service.py checks that no table is missing.
+OVERVIEW_ORDER: tuple[type[Base], ...] = (
+    Store,
+    Customer,
+    Order,
+    OrderLine,
+    Refund,
+    Return,
+    Product,
+    Sku,
+    Supplier,
+    Location,
+    InventoryLevel,
+    Shipment,
+    TrackingEvent,
+    Ticket,
+    PageTraffic,
+    TeamMember,
+    BusinessHours,
+    CalendarEvent,
+)
+# The overview counts rows, and a landing page has one row per day of traffic.
+_COUNTED_AS: dict[type[Base], str] = {PageTraffic: "Page traffic (page-days)"}
+# Each table with the label shown on screen: the registry's plural label.
+ENTITIES: tuple[tuple[type[Base], str], ...] = tuple(
+    (model, _COUNTED_AS.get(model) or REGISTRY.by_model(model).plural) for model in OVERVIEW_ORDER
 )
 
 

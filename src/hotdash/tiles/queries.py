@@ -34,7 +34,6 @@ from hotdash.tiles.windows import change_pct
 # Any SELECT, whatever its columns (SQLAlchemy 2.1 types a Select by its column types).
 AnySelect = Select[*tuple[Any, ...]]
 RECORDS_LISTED = 50
-RecordEntity = Literal["order", "ticket", "shipment", "sku", "page", "customer", "team_member", "refund"]
 OPEN_STATUSES = ("unfulfilled", "partial")
 CENT = Decimal("0.01")
 HOUR = timedelta(hours=1)
@@ -49,8 +48,8 @@ def unindexed(column: QueryableAttribute[Any]) -> ColumnElement[Any]:
     return column + 0
 
 
-def ref(entity: RecordEntity, record_id: int, label: str) -> RecordRef:
-    """Return a drill-down pointer to one record."""
+def ref(entity: str, record_id: int, label: str) -> RecordRef:
+    """Return a drill-down pointer to one record of the entity keyed `entity` (see hotdash.store.entities)."""
     return RecordRef(entity=entity, id=record_id, label=label)
 
 

@@ -11,7 +11,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field, field_validator
+
+from hotdash.kernel.entities import record_url
+from hotdash.store.entities import ENTITIES
 
 
 class Status(StrEnum):
@@ -79,9 +82,21 @@ class Chart(BaseModel):
 class RecordRef(BaseModel):
     """A pointer to one underlying record, for drill-down."""
 
-    entity: Literal["order", "ticket", "shipment", "sku", "page", "customer", "team_member", "refund"]
+    entity: str = Field(description="the key of an entity with a record page, e.g. order, ticket, sku")
     id: int
     label: str
+
+    @field_validator("entity")
+    @classmethod
+    def _has_a_page(cls, key: str) -> str:
+        if key not in ENTITIES or not ENTITIES.get(key).has_page:
+            raise ValueError(f"{key!r} is not an entity with a record page")
+        return key
+
+    @computed_field(description="the path of the record's page")  # type: ignore[prop-decorator]
+    @property
+    def url(self) -> str:
+        return record_url(self.entity, self.id)
 
 
 class TileException(BaseModel):

@@ -18,7 +18,8 @@ from hotdash.detection.expression.fields import (
     ratio,
 )
 from hotdash.detection.expression.types import FieldType as T
-from hotdash.store.models import Order, Refund, TeamMember, Ticket
+from hotdash.store.entities import REFUND, TEAM_MEMBER
+from hotdash.store.models import Order, Ticket
 
 TEAM_DAYS = 7  # the look-back of a team member's recent figures
 
@@ -28,8 +29,7 @@ def _fields(*items: Field) -> dict[str, Field]:
 
 
 REFUNDS = Entity(
-    "refunds",
-    Refund,
+    REFUND,
     "Money going back to customers, from request to payout.",
     _fields(
         column("amount", T.money, "The amount refunded or asked for."),
@@ -74,8 +74,7 @@ def _per_day(scope: Scope) -> ColumnElement[Any]:
 
 
 TEAM_MEMBERS = Entity(
-    "team_members",
-    TeamMember,
+    TEAM_MEMBER,
     "Operators, leads and managers, with their personal targets and recent figures.",
     _fields(
         column("name", T.text, "Full name."),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from hotdash.db.dialects import epoch_seconds
 from hotdash.detection.expression.types import FieldType
+from hotdash.kernel.entities import Entity as RecordEntity
 
 OPEN_ORDER_STATUSES = ("unfulfilled", "partial")  # the Fulfillment tile's "open"
 OPEN_TICKET_STATUSES = ("new", "open", "pending", "on_hold")
@@ -55,13 +56,21 @@ class Relation:
 class Entity:
     """A kind of record rules can select, with its fields and its related records."""
 
-    name: str
-    model: Any
+    record: RecordEntity  # the registry's entity: its table is the name rules use, its model the rows
     help: str
     fields: dict[str, Field]
     relations: dict[str, Relation] = field(default_factory=dict)
     # SQL that keeps one store's records, given the entity's table and a store id.
     in_store: Callable[[Any, int], ColumnElement[bool]] | None = None
+
+    @property
+    def name(self) -> str:
+        """Return the name rules select the entity by: its table, e.g. "orders"."""
+        return self.record.table
+
+    @property
+    def model(self) -> Any:
+        return self.record.model
 
 
 def column(name: str, kind: FieldType, help_text: str, attribute: str | None = None) -> Field:

@@ -26,18 +26,26 @@ from hotdash.detection.expression.fields import (
     ratio,
 )
 from hotdash.detection.expression.types import FieldType as T
+from hotdash.store.entities import (
+    CUSTOMER,
+    INVENTORY_LEVEL,
+    LOCATION,
+    ORDER,
+    PAGE,
+    PRODUCT,
+    SHIPMENT,
+    SKU,
+    SUPPLIER,
+    TICKET,
+)
 from hotdash.store.models import (
     Customer,
     InventoryLevel,
     Location,
     Order,
     OrderLine,
-    PageTraffic,
     Product,
-    Shipment,
-    Sku,
     SkuSalesDaily,
-    Supplier,
     Ticket,
 )
 
@@ -75,8 +83,7 @@ def _order_lines(scope: Scope) -> ColumnElement[Any]:
 
 
 ORDERS = Entity(
-    "orders",
-    Order,
+    ORDER,
     "Customer orders, one record per order.",
     _fields(
         column("number", T.text, 'The order name customers see, e.g. "#1042".'),
@@ -147,8 +154,7 @@ ORDERS = Entity(
 )
 
 CUSTOMERS = Entity(
-    "customers",
-    Customer,
+    CUSTOMER,
     "Buyers, with lifetime figures kept current as orders arrive.",
     _fields(
         column("email", T.text, "Email address."),
@@ -184,8 +190,7 @@ CUSTOMERS = Entity(
 )
 
 TICKETS = Entity(
-    "tickets",
-    Ticket,
+    TICKET,
     "Support tickets (helpdesk conversations).",
     _fields(
         column("channel", T.text, "email, chat, phone, social or web."),
@@ -244,8 +249,7 @@ def _last_scan(scope: Scope) -> ColumnElement[Any]:
 
 
 SHIPMENTS = Entity(
-    "shipments",
-    Shipment,
+    SHIPMENT,
     "Parcels sent to customers (fulfillments) with their carrier tracking.",
     _fields(
         column("carrier", T.text, "The carrier, e.g. UPS."),
@@ -308,8 +312,7 @@ def _daily_demand(scope: Scope) -> ColumnElement[Any]:
 
 
 SKUS = Entity(
-    "skus",
-    Sku,
+    SKU,
     "Sellable, stockable variants of products.",
     _fields(
         column("sku", T.text, "The merchant's SKU code."),
@@ -359,8 +362,7 @@ SKUS = Entity(
 )
 
 INVENTORY_LEVELS = Entity(
-    "inventory_levels",
-    InventoryLevel,
+    INVENTORY_LEVEL,
     "Stock of one SKU at one location.",
     _fields(
         column("on_hand", T.number, "Units on hand."),
@@ -377,8 +379,7 @@ INVENTORY_LEVELS = Entity(
 )
 
 PAGE_TRAFFIC = Entity(
-    "page_traffic",
-    PageTraffic,
+    PAGE,
     "One landing page's traffic on one day (in the store's timezone).",
     _fields(
         column("day", T.date, "The day."),
@@ -403,8 +404,7 @@ PAGE_TRAFFIC = Entity(
 )
 
 LOCATIONS = Entity(
-    "locations",
-    Location,
+    LOCATION,
     "Warehouses, 3PLs and shops that hold stock and ship orders.",
     _fields(
         column("name", T.text, "Its name."),
@@ -418,8 +418,7 @@ LOCATIONS = Entity(
 )
 
 PRODUCTS = Entity(
-    "products",
-    Product,
+    PRODUCT,
     "Products as merchandised; their SKUs are what is sold.",
     _fields(
         column("title", T.text, "Its title."),
@@ -434,8 +433,7 @@ PRODUCTS = Entity(
 )
 
 SUPPLIERS = Entity(
-    "suppliers",
-    Supplier,
+    SUPPLIER,
     "Vendors we reorder from.",
     _fields(
         column("name", T.text, "Its name."),

@@ -23,10 +23,12 @@ from hotdash.detection.expression import ENTITIES
 from hotdash.detection.models import Severity
 from hotdash.detection.schemas import DetectionOut
 from hotdash.detection.tilemap import TILE_NAMES
+from hotdash.kernel.entities import display_names
 from hotdash.kernel.http.clock import now
 from hotdash.kernel.http.errors import PageError
 from hotdash.kernel.http.pages import render_page
 from hotdash.kernel.http.session import DbSession
+from hotdash.store.entities import ENTITIES as RECORD_ENTITIES
 from hotdash.store.models import Store
 
 router = APIRouter(include_in_schema=False)
@@ -68,6 +70,23 @@ def store_zones(session: DbSession) -> tuple[dict[int, str], str]:
     """Return store id -> timezone, and the first store's zone for detections of no store."""
     zones = {s.id: s.timezone for s in session.scalars(select(Store).order_by(Store.id))}
     return zones, next(iter(zones.values()), "UTC")
+
+
+def record_names(session: DbSession, items: list[DetectionOut]) -> dict[int, str]:
+    """Return detection id -> the display name of its record, for the detections of one record each."""
+    wanted: dict[str, set[int]] = {}
+    for d in items:
+        if d.record_id is not None and d.record_url is not None:
+            wanted.setdefault(d.entity, set()).add(d.record_id)
+    names = {
+        table: display_names(session=session, entity=RECORD_ENTITIES.by_table(table), ids=ids)
+        for table, ids in wanted.items()
+    }
+    return {
+        d.id: names[d.entity][d.record_id]
+        for d in items
+        if d.record_id is not None and d.record_id in names.get(d.entity, {})
+    }
 
 
 def _choice(value: str | None, allowed: tuple[str, ...] | list[str], what: str) -> str | None:
@@ -118,6 +137,7 @@ def detections_page(
         "detections.html",
         {
             "items": items,
+            "record_names": record_names(session, items),
             "total": total,
             "inbox": inbox,
             "pages": max(1, -(-total // PAGE_SIZE)),
@@ -126,7 +146,7 @@ def detections_page(
             "tile_names": TILE_NAMES,
             "severities": [s.value for s in Severity],
             "statuses": STATUSES,
-            "entities": list(ENTITIES),
+            "entities": [(name, RECORD_ENTITIES.by_table(name).plural) for name in ENTITIES],
             "zones": zones,
             "default_zone": default_zone,
             "active": "detections",
@@ -168,6 +188,7 @@ def _detection_page(
         "detection.html",
         {
             "d": detection,
+            "record_name": record_names(session, [detection]).get(detection.id),
             "timeline": _timeline(detection),
             "zone": zone,
             "can_act": Role(user.role).at_least(Role.operator),

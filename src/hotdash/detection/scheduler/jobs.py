@@ -29,7 +29,7 @@ from hotdash.detection.evaluator import Evaluator, transient
 from hotdash.detection.expression import ENTITIES
 from hotdash.detection.models import Rule, RuleEvaluation, RuleKind
 from hotdash.events import RecordsUpserted
-from hotdash.store import models as store_models
+from hotdash.store.entities import ENTITIES as RECORD_ENTITIES
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +75,7 @@ def touched_ids(*, session: Session, event: RecordsUpserted) -> tuple[str, list[
 
 
 def _model(entity: str) -> Any:
-    for name in store_models.__all__:
-        model = getattr(store_models, name)
-        if getattr(model, "__tablename__", None) == entity:
-            return model
-    return None
+    return RECORD_ENTITIES.by_table(entity).model if RECORD_ENTITIES.knows_table(entity) else None
 
 
 def evaluate_ingested(

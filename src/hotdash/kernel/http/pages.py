@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from hotdash import __version__
+from hotdash.kernel.entities import ENTITIES
 from hotdash.kernel.http.services import services_of
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
@@ -30,6 +31,27 @@ def path_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
     """Return the path (not the absolute URL) of a named route, so links survive a reverse proxy."""
     request: Request = context["request"]
     return request.url_for(name, **params).path
+
+
+def _under_proxy(request: Request, path: str) -> str:
+    """Return an app path under the prefix (root_path) a reverse proxy serves the app at."""
+    root: str = request.scope.get("root_path", "")
+    return root.rstrip("/") + path
+
+
+@jinja2.pass_context
+def app_path(context: dict[str, Any], path: str) -> str:
+    """Return a path the app made without a request (e.g. a detection's record_url) as this page links it."""
+    return _under_proxy(context["request"], path)
+
+
+@jinja2.pass_context
+def record_url_of(context: dict[str, Any], table: str, record_id: int) -> str | None:
+    """Return the page of a record named as rules name it (by table), or None if it has no page."""
+    if not ENTITIES.knows_table(table):
+        return None
+    url = ENTITIES.by_table(table).url(record_id)
+    return None if url is None else _under_proxy(context["request"], url)
 
 
 def local_time(value: datetime | None, zone: str = "UTC") -> str:
@@ -65,6 +87,8 @@ def make_templates(extensions: Iterable[Callable[[jinja2.Environment], None]] = 
     )
     env.globals["path_for"] = path_for
     env.globals["version"] = __version__
+    env.globals["record_url_of"] = record_url_of
+    env.globals["app_path"] = app_path
     env.filters["local_time"] = local_time
     env.filters["iso_utc"] = iso_utc
     env.filters["thousands"] = thousands

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Table
 
 from hotdash.db.base import Base
+from hotdash.store.entities import ENTITIES as REGISTRY
+from hotdash.store.entities import Entity
 from hotdash.store.ingest.records import RECORDS
 from hotdash.store.models import (
     CalendarEvent,
@@ -39,13 +41,21 @@ class Reference:
 
 @dataclass(frozen=True)
 class EntitySpec:
-    """One entity: its table, the references it resolves and the key a row is found by."""
+    """One entity as imported: the references it resolves and the key a row is found by."""
 
-    name: str
-    model: type[Base]
+    entity: Entity  # from the registry: its table is the name a batch or file names the entity by
     references: tuple[Reference, ...] = ()
     natural_key: tuple[str, ...] = ()
     extra_fields: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def name(self) -> str:
+        return self.entity.table
+
+    @property
+    def model(self) -> type[Base]:
+        model: type[Base] = self.entity.model
+        return model
 
     @property
     def table(self) -> Table:
@@ -62,6 +72,10 @@ class EntitySpec:
         return "updated_at" in self.table.c
 
 
+def _entity(model: type[Base]) -> Entity:
+    return REGISTRY.by_model(model)
+
+
 def _refs(*triples: tuple[str, str]) -> tuple[Reference, ...]:
     return tuple(Reference(f"{column[:-3]}_external_id", column, target) for column, target in triples)
 
@@ -69,52 +83,46 @@ def _refs(*triples: tuple[str, str]) -> tuple[Reference, ...]:
 SPECS: dict[str, EntitySpec] = {
     spec.name: spec
     for spec in (
-        EntitySpec("suppliers", Supplier),
-        EntitySpec("products", Product),
-        EntitySpec("skus", Sku, _refs(("product_id", "products"), ("supplier_id", "suppliers"))),
-        EntitySpec("locations", Location),
-        EntitySpec("team_members", TeamMember),
-        EntitySpec("customers", Customer),
+        EntitySpec(_entity(Supplier)),
+        EntitySpec(_entity(Product)),
+        EntitySpec(_entity(Sku), _refs(("product_id", "products"), ("supplier_id", "suppliers"))),
+        EntitySpec(_entity(Location)),
+        EntitySpec(_entity(TeamMember)),
+        EntitySpec(_entity(Customer)),
         EntitySpec(
-            "orders",
-            Order,
+            _entity(Order),
             _refs(("customer_id", "customers"), ("location_id", "locations"), ("staff_id", "team_members")),
         ),
-        EntitySpec("order_lines", OrderLine, _refs(("order_id", "orders"), ("sku_id", "skus"))),
+        EntitySpec(_entity(OrderLine), _refs(("order_id", "orders"), ("sku_id", "skus"))),
         EntitySpec(
-            "refunds",
-            Refund,
+            _entity(Refund),
             _refs(
                 ("order_id", "orders"),
             ),
         ),
         EntitySpec(
-            "returns",
-            Return,
+            _entity(Return),
             _refs(("order_id", "orders"), ("order_line_id", "order_lines"), ("refund_id", "refunds")),
         ),
         EntitySpec(
-            "inventory_levels",
-            InventoryLevel,
+            _entity(InventoryLevel),
             _refs(("sku_id", "skus"), ("location_id", "locations")),
             natural_key=("sku_id", "location_id"),
         ),
-        EntitySpec("shipments", Shipment, _refs(("order_id", "orders"), ("location_id", "locations"))),
+        EntitySpec(_entity(Shipment), _refs(("order_id", "orders"), ("location_id", "locations"))),
         EntitySpec(
-            "tracking_events",
-            TrackingEvent,
+            _entity(TrackingEvent),
             _refs(
                 ("shipment_id", "shipments"),
             ),
         ),
         EntitySpec(
-            "tickets",
-            Ticket,
+            _entity(Ticket),
             _refs(("customer_id", "customers"), ("order_id", "orders"), ("assignee_id", "team_members")),
             extra_fields=frozenset({"customer_email", "order_number"}),
         ),
-        EntitySpec("page_traffic", PageTraffic, natural_key=("store_id", "day", "landing_page")),
-        EntitySpec("calendar_events", CalendarEvent),
+        EntitySpec(_entity(PageTraffic), natural_key=("store_id", "day", "landing_page")),
+        EntitySpec(_entity(CalendarEvent)),
     )
 }
 

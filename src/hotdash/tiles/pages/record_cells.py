@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from hotdash.kernel.entities import record_url
 from hotdash.kernel.http.pages import local_time
 from hotdash.store.models import (
     Location,
@@ -23,7 +24,6 @@ from hotdash.store.models import (
 from hotdash.tiles.pages.formatting import money
 from hotdash.tiles.pages.viewparams import View
 
-Entity = Literal["order", "ticket", "shipment", "sku", "page", "customer", "team_member", "refund"]
 Flag = Literal["bad", "warn", "good"]
 T = TypeVar("T")
 
@@ -68,8 +68,9 @@ class Ctx:
     now: datetime
 
     def link(self, entity: str, record_id: int) -> str:
-        path = self.request.url_for("record_page", entity=entity, record_id=str(record_id)).path
-        return self.view.link(path)
+        """Return the record's page in this view (store and window kept), under a proxy's prefix if any."""
+        root: str = self.request.scope.get("root_path", "")
+        return self.view.link(root.rstrip("/") + record_url(entity, record_id))
 
     def time(self, value: datetime | None) -> str:
         """Return a moment in full in the store's timezone, e.g. "2026-11-20 07:01 EST"."""

@@ -124,7 +124,9 @@ def sku_table(ctx: Ctx, skus: Sequence[Sku], title: str = "SKUs") -> RecordTable
                 num(s.incoming),
                 num(s.per_day, 1),
                 num(cover, 1, flag="bad" if cover is not None and cover < urgent_cover else None),
-                text(suppliers.get(sku.supplier_id) if sku.supplier_id else None),
+                Cell(suppliers[sku.supplier_id], href=ctx.link("supplier", sku.supplier_id))
+                if sku.supplier_id in suppliers
+                else text(None),
             ]
         )
     return table

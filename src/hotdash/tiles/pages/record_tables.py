@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import select
 
+from hotdash.store.entities import ENTITIES
 from hotdash.store.models import (
     Customer,
     Location,
     Order,
     OrderLine,
-    PageTraffic,
     Refund,
     Return,
     Shipment,
@@ -376,28 +376,6 @@ def return_table(ctx: Ctx, returns: Sequence[Return]) -> RecordTable:
 
 # --- any entity, by id ----------------------------------------------------------------------------------
 
-MODELS: dict[str, type[Order | Ticket | Shipment | Sku | PageTraffic | Customer | TeamMember | Refund]] = {
-    "order": Order,
-    "ticket": Ticket,
-    "shipment": Shipment,
-    "sku": Sku,
-    "page": PageTraffic,
-    "customer": Customer,
-    "team_member": TeamMember,
-    "refund": Refund,
-}
-
-TITLES = {
-    "order": "Orders",
-    "ticket": "Tickets",
-    "shipment": "Shipments",
-    "sku": "SKUs",
-    "page": "Pages",
-    "customer": "Customers",
-    "team_member": "Team members",
-    "refund": "Refunds",
-}
-
 
 def table_for(
     ctx: Ctx, entity: str, ids: Sequence[int], labels: Mapping[int, str] | None = None
@@ -407,8 +385,9 @@ def table_for(
     `labels` are the tile's words for each record; where they say more than the record's name (a SKU's
     cover and reorder quantity, a refund's amount), they are shown in a "Why listed" column.
     """
-    rows = load_by_ids(ctx.session, MODELS[entity], ids)
-    title = TITLES[entity]
+    kind = ENTITIES.get(entity)
+    rows = load_by_ids(ctx.session, kind.model, ids)
+    title = kind.plural
     builders = {
         "order": order_table,
         "ticket": ticket_table,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated
@@ -13,10 +12,12 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotdash.kernel.entities import RECORD_ROUTE
 from hotdash.kernel.http.clock import now
 from hotdash.kernel.http.errors import PageError
 from hotdash.kernel.http.pages import render_page
 from hotdash.kernel.http.session import DbSession
+from hotdash.store.entities import ENTITIES
 from hotdash.store.models import (
     Customer,
     InventoryLevel,
@@ -29,12 +30,13 @@ from hotdash.store.models import (
     Shipment,
     Sku,
     SkuSalesDaily,
-    Store,
     Supplier,
     TeamMember,
     Ticket,
 )
+from hotdash.tiles.pages.record_catalog import location_page, product_page, supplier_page
 from hotdash.tiles.pages.record_cells import Cell, Column, Ctx, RecordTable, num, text, yes
+from hotdash.tiles.pages.record_page import RecordPage, link_or_dash, store_name
 from hotdash.tiles.pages.record_stock import (
     PAGE_DAYS,
     TEAM_DAYS,
@@ -44,7 +46,6 @@ from hotdash.tiles.pages.record_stock import (
     stock_for,
 )
 from hotdash.tiles.pages.record_tables import (
-    MODELS,
     customer_table,
     group_refs,
     order_line_table,
@@ -65,31 +66,6 @@ router = APIRouter(include_in_schema=False)
 # Related rows shown on a record page, newest first; a customer with thousands of orders shows the latest.
 RELATED_LIMIT = 50
 
-ENTITY_LABELS = {
-    "order": "Order",
-    "ticket": "Ticket",
-    "shipment": "Shipment",
-    "sku": "SKU",
-    "page": "Landing page",
-    "customer": "Customer",
-    "team_member": "Team member",
-    "refund": "Refund",
-}
-
-
-@dataclass
-class RecordPage:
-    """One record: its fields and the tables of rows related to it."""
-
-    entity: str
-    title: str
-    fields: list[tuple[str, Cell]] = field(default_factory=list)
-    sections: list[RecordTable] = field(default_factory=list)
-
-    @property
-    def kind(self) -> str:
-        return ENTITY_LABELS[self.entity]
-
 
 def make_ctx(request: Request, session: Session, view: View) -> Ctx:
     return Ctx(session=session, request=request, view=view, now=now(request))
@@ -107,7 +83,7 @@ def record_tables(
     ]
 
 
-@router.get("/records/{entity}/{record_id}", response_class=HTMLResponse, name="record_page")
+@router.get(RECORD_ROUTE, response_class=HTMLResponse, name="record_page")
 def record_page(
     request: Request,
     entity: str,
@@ -116,35 +92,28 @@ def record_page(
     store: Annotated[str | None, Query()] = None,
     window: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
-    """Show one order, ticket, shipment, SKU, page, customer, team member or refund with its related rows."""
-    if entity not in MODELS:
-        kinds = ", ".join(MODELS)
+    """Show one record of any entity that has a page, with its business key and its related rows."""
+    kind = ENTITIES.get(entity) if entity in ENTITIES else None
+    if kind is None or not kind.has_page:
+        kinds = ", ".join(e.key for e in ENTITIES.with_pages())
         raise PageError(
             404, "No such kind of record", f"There are no {entity!r} records; the kinds are {kinds}."
         )
-    label = ENTITY_LABELS[entity]
     if not record_id.isdigit():
         raise PageError(
-            404, f"{label} not found", f"{record_id!r} is not a record id; ids are whole numbers."
+            404, f"{kind.label} not found", f"{record_id!r} is not a record id; ids are whole numbers."
         )
     view = read_view(session=session, store=store, window=window)
     ctx = make_ctx(request, session, view)
-    row = session.get(MODELS[entity], int(record_id))
+    row = session.get(kind.model, int(record_id))
     if row is None:
-        raise PageError(404, f"{label} not found", f"There is no {label.lower()} with id {record_id}.")
+        raise PageError(
+            404, f"{kind.label} not found", f"There is no {kind.label.lower()} with id {record_id}."
+        )
     page = BUILDERS[entity](ctx, row)
+    if kind.business_key_label not in (name for name, _ in page.fields):
+        page.fields.insert(0, (kind.business_key_label, text(kind.business_key_of(row))))
     return render_page(request, "records/record.html", {"view": view, "record": page})
-
-
-def _store_name(session: Session, store_id: int | None) -> Cell:
-    store = session.get(Store, store_id) if store_id is not None else None
-    return text(store.name if store else None)
-
-
-def _link_or_dash(ctx: Ctx, entity: str, record_id: int | None, label: str | None) -> Cell:
-    if record_id is None:
-        return text(None)
-    return Cell(label or f"{ENTITY_LABELS[entity].lower()} {record_id}", href=ctx.link(entity, record_id))
 
 
 def order_page(ctx: Ctx, order: Order) -> RecordPage:
@@ -159,12 +128,12 @@ def order_page(ctx: Ctx, order: Order) -> RecordPage:
     refunds = list(s.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.requested_at)))
     returns = list(s.scalars(select(Return).where(Return.order_id == order.id).order_by(Return.requested_at)))
     cur = order.currency
-    page = RecordPage("order", f"Order {order.number}")
+    page = RecordPage("order", ENTITIES.get("order").display_name(order))
     page.fields = [
-        ("Store", _store_name(s, order.store_id)),
+        ("Store", store_name(s, order.store_id)),
         ("Placed", Cell(ctx.time(order.placed_at))),
         ("Channel", text(order.channel)),
-        ("Customer", _link_or_dash(ctx, "customer", order.customer_id, customer.name if customer else None)),
+        ("Customer", link_or_dash(ctx, "customer", order.customer_id, customer.name if customer else None)),
         ("Payment", text(order.financial_status)),
         ("Fulfilment", text(order.fulfillment_status)),
         ("Total", Cell(ctx.money(order.total, cur))),
@@ -180,7 +149,7 @@ def order_page(ctx: Ctx, order: Order) -> RecordPage:
         ("Ship by", Cell(ctx.time(order.ship_by))),
         ("Deliver by", Cell(ctx.time(order.deliver_by))),
         ("Fulfilled", Cell(ctx.time(order.fulfilled_at))),
-        ("Warehouse", text(location.name if location else None)),
+        ("Warehouse", link_or_dash(ctx, "location", order.location_id, location.name if location else None)),
     ]
     if order.cancelled_at:
         page.fields.append(
@@ -203,7 +172,7 @@ def ticket_page(ctx: Ctx, ticket: Ticket) -> RecordPage:
     """A ticket with its order and customer, and the customer's other tickets."""
     s = ctx.session
     assignee = s.get(TeamMember, ticket.assignee_id) if ticket.assignee_id else None
-    page = RecordPage("ticket", ticket.subject)
+    page = RecordPage("ticket", ENTITIES.get("ticket").display_name(ticket))
     page.fields = [
         ("Status", text(ticket.status)),
         ("Priority", Cell(ticket.priority, flag="bad" if ticket.priority == "urgent" else None)),
@@ -214,7 +183,7 @@ def ticket_page(ctx: Ctx, ticket: Ticket) -> RecordPage:
         ("Resolved", Cell(ctx.time(ticket.resolved_at))),
         (
             "Assignee",
-            _link_or_dash(ctx, "team_member", ticket.assignee_id, assignee.name if assignee else None),
+            link_or_dash(ctx, "team_member", ticket.assignee_id, assignee.name if assignee else None),
         ),
         ("Flags", ticket_flags(ticket)),
         ("Escalated at", Cell(ctx.time(ticket.escalated_at))),
@@ -244,7 +213,7 @@ def shipment_page(ctx: Ctx, shipment: Shipment) -> RecordPage:
     """A shipment with its order and tracking events."""
     s = ctx.session
     location = s.get(Location, shipment.location_id) if shipment.location_id else None
-    page = RecordPage("shipment", f"Shipment {shipment.tracking_number or shipment.id}")
+    page = RecordPage("shipment", ENTITIES.get("shipment").display_name(shipment))
     page.fields = [
         ("Carrier", text(" ".join(p for p in (shipment.carrier, shipment.service) if p))),
         ("Status", Cell(shipment.status, flag="bad" if shipment.status == "exception" else None)),
@@ -253,7 +222,7 @@ def shipment_page(ctx: Ctx, shipment: Shipment) -> RecordPage:
         ("Estimated delivery", Cell(ctx.time(shipment.estimated_delivery_at))),
         ("Delivered", Cell(ctx.time(shipment.delivered_at))),
         ("Last scan", Cell(ctx.time(shipment.last_event_at))),
-        ("From", text(location.name if location else None)),
+        ("From", link_or_dash(ctx, "location", shipment.location_id, location.name if location else None)),
     ]
     if shipment.tracking_url:
         page.fields.append(("Carrier page", text(shipment.tracking_url)))
@@ -270,9 +239,9 @@ def sku_page(ctx: Ctx, sku: Sku) -> RecordPage:
     stock = stock_for(ctx, {sku.id})[sku.id]
     days = demand_days(s)
     cover = stock.cover_days
-    page = RecordPage("sku", f"{sku.sku} · {sku.title}")
+    page = RecordPage("sku", ENTITIES.get("sku").display_name(sku))
     page.fields = [
-        ("Product", text(product.title if product else None)),
+        ("Product", link_or_dash(ctx, "product", sku.product_id, product.title if product else None)),
         ("Price", Cell(ctx.money(sku.price))),
         ("Unit cost", Cell(ctx.money(sku.unit_cost))),
         ("Available", num(stock.available, flag="bad" if stock.available <= 0 else None)),
@@ -282,7 +251,12 @@ def sku_page(ctx: Ctx, sku: Sku) -> RecordPage:
         ("Days of cover", num(cover, 1) if cover is not None else Cell("does not sell")),
         (
             "Supplier",
-            text(f"{supplier.name} (lead time {supplier.lead_time_days} d)" if supplier else None),
+            Cell(
+                f"{supplier.name} (lead time {supplier.lead_time_days} d)",
+                href=ctx.link("supplier", supplier.id),
+            )
+            if supplier
+            else text(None),
         ),
         ("Active", yes(sku.is_active, flag=None)),
     ]
@@ -344,7 +318,7 @@ def page_page(ctx: Ctx, row: PageTraffic) -> RecordPage:
     s = ctx.session
     recent, previous = page_sessions(ctx, [row.landing_page]).get(row.landing_page, (0, 0))
     change = (recent - previous) / previous * 100 if previous else None
-    page = RecordPage("page", row.landing_page)
+    page = RecordPage("page", ENTITIES.get("page").display_name(row))
     page.fields = [
         (f"Sessions, last {PAGE_DAYS} full days", num(recent)),
         (f"Sessions, the {PAGE_DAYS} days before", num(previous)),
@@ -396,7 +370,7 @@ def page_page(ctx: Ctx, row: PageTraffic) -> RecordPage:
 def customer_page(ctx: Ctx, customer: Customer) -> RecordPage:
     """A customer with their latest orders and tickets."""
     s = ctx.session
-    page = RecordPage("customer", customer.name or customer.email or f"Customer {customer.id}")
+    page = RecordPage("customer", ENTITIES.get("customer").display_name(customer))
     page.fields = [
         ("Email", text(customer.email)),
         ("Country", text(customer.country)),
@@ -449,7 +423,7 @@ def team_member_page(ctx: Ctx, member: TeamMember) -> RecordPage:
     """A team member with their figures against target and their latest tickets."""
     s = ctx.session
     figures = member_figures(ctx, {member.id})[member.id]
-    page = RecordPage("team_member", member.name)
+    page = RecordPage("team_member", ENTITIES.get("team_member").display_name(member))
     rate = figures.escalation_rate
     page.fields = [
         ("Role", text(member.role)),
@@ -491,7 +465,7 @@ def team_member_page(ctx: Ctx, member: TeamMember) -> RecordPage:
 def refund_page(ctx: Ctx, refund: Refund) -> RecordPage:
     """A refund with its order and the goods returned."""
     s = ctx.session
-    page = RecordPage("refund", f"Refund {refund.id}")
+    page = RecordPage("refund", ENTITIES.get("refund").display_name(refund))
     page.fields = [
         ("Amount", Cell(ctx.money(refund.amount, refund.currency))),
         ("Reason", text(refund.reason)),
@@ -517,4 +491,7 @@ BUILDERS: dict[str, Callable[[Ctx, object], RecordPage]] = {
     "customer": customer_page,  # type: ignore[dict-item]
     "team_member": team_member_page,  # type: ignore[dict-item]
     "refund": refund_page,  # type: ignore[dict-item]
+    "location": location_page,  # type: ignore[dict-item]
+    "product": product_page,  # type: ignore[dict-item]
+    "supplier": supplier_page,  # type: ignore[dict-item]
 }
