@@ -16,6 +16,7 @@ from hotdash.auth.models import Role, User
 from hotdash.auth.schemas import Me, TokenCreate, TokenCreated, TokenOut, UserCreate, UserOut, UserUpdate
 from hotdash.kernel.http.clock import now
 from hotdash.kernel.http.errors import ApiError
+from hotdash.kernel.http.params import RowId
 from hotdash.kernel.http.session import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -70,7 +71,7 @@ def create_user(body: UserCreate, request: Request, session: DbSession, admin: A
 
 @router.patch("/users/{user_id}", summary="Change a user's role or deactivate them (admins)")
 def update_user(
-    user_id: int, body: UserUpdate, request: Request, session: DbSession, admin: Admin
+    user_id: RowId, body: UserUpdate, request: Request, session: DbSession, admin: Admin
 ) -> UserOut:
     """Change the role, or deactivate (`is_active: false`: ends sessions, stops tokens) or reactivate."""
     user = service.get_user(session=session, user_id=user_id)
@@ -111,7 +112,7 @@ def create_token(body: TokenCreate, request: Request, session: DbSession, admin:
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke an API token (admins)")
-def revoke_token(token_id: int, request: Request, session: DbSession, admin: Admin) -> TokenOut:
+def revoke_token(token_id: RowId, request: Request, session: DbSession, admin: Admin) -> TokenOut:
     """Revoke a token for good: requests with it get 401 from now on. Audited."""
     token = service.get_token(session=session, token_id=token_id)
     if token is None:

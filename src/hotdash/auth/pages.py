@@ -32,6 +32,7 @@ from hotdash.auth.models import Role, User
 from hotdash.auth.throttle import LoginThrottle
 from hotdash.kernel.http.clock import now
 from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.params import RowId
 from hotdash.kernel.http.services import services_of
 from hotdash.kernel.http.session import DbSession
 
@@ -263,7 +264,7 @@ def _role(value: str) -> Role:
 
 @router.post("/admin/users/{user_id}", response_class=HTMLResponse, name="admin_users_update")
 def admin_users_update(
-    user_id: int,
+    user_id: RowId,
     request: Request,
     session: DbSession,
     admin: Admin,
@@ -347,7 +348,7 @@ def admin_tokens_create(
 
 
 @router.post("/admin/tokens/{token_id}/revoke", response_class=HTMLResponse, name="admin_tokens_revoke")
-def admin_tokens_revoke(token_id: int, request: Request, session: DbSession, admin: Admin) -> Response:
+def admin_tokens_revoke(token_id: RowId, request: Request, session: DbSession, admin: Admin) -> Response:
     """Revoke a token."""
     token = service.get_token(session=session, token_id=token_id)
     if token is None:

@@ -33,6 +33,7 @@ from hotdash.detection.schemas import (
 )
 from hotdash.kernel.http.clock import now
 from hotdash.kernel.http.errors import ApiError
+from hotdash.kernel.http.params import Count, RowId
 from hotdash.kernel.http.services import services_of
 from hotdash.kernel.http.session import DbSession
 
@@ -223,9 +224,9 @@ def list_detections(
     rule: Annotated[str | None, Query(description="rule key")] = None,
     entity: str | None = None,
     tile: str | None = None,
-    record_id: int | None = None,
+    record_id: RowId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Count, Query()] = 0,
 ) -> DetectionPage:
     """Return detections, most severe and newest first, filtered by status, severity, rule, entity, tile."""
     where = detections.DetectionFilter(
@@ -243,7 +244,7 @@ def list_detections(
 
 
 @detections_router.get("/{detection_id}", summary="Read a detection with its notes")
-def get_detection(detection_id: int, session: DbSession) -> DetectionOut:
+def get_detection(detection_id: RowId, session: DbSession) -> DetectionOut:
     with _errors():
         return detections.get_detection(session=session, detection_id=detection_id)
 
@@ -262,7 +263,7 @@ def _window(body: SnoozeIn) -> tuple[int | None, datetime | None]:
 
 @detections_router.post("/{detection_id}/snooze", summary="Snooze a detection (operators)")
 def snooze(
-    detection_id: int, body: SnoozeIn, request: Request, session: DbSession, user: Operator
+    detection_id: RowId, body: SnoozeIn, request: Request, session: DbSession, user: Operator
 ) -> DetectionOut:
     """Hide and silence it until a time; then it is open again if its condition still holds."""
     minutes, until = _window(body)
@@ -279,7 +280,7 @@ def snooze(
 
 @detections_router.post("/{detection_id}/mute", summary="Mute a detection (operators)")
 def mute(
-    detection_id: int, body: SnoozeIn, request: Request, session: DbSession, user: Operator
+    detection_id: RowId, body: SnoozeIn, request: Request, session: DbSession, user: Operator
 ) -> DetectionOut:
     """Silence it until a time, even if it resolves and fires again meanwhile."""
     minutes, until = _window(body)
@@ -295,13 +296,13 @@ def mute(
 
 
 @detections_router.post("/{detection_id}/unmute", summary="End a snooze or mute (operators)")
-def unmute(detection_id: int, request: Request, session: DbSession, user: Operator) -> DetectionOut:
+def unmute(detection_id: RowId, request: Request, session: DbSession, user: Operator) -> DetectionOut:
     with _errors():
         return detections.unmute(session=session, detection_id=detection_id, now=now(request), actor=user)
 
 
 @detections_router.post("/{detection_id}/resolve", summary="Resolve a detection by hand (operators)")
-def resolve(detection_id: int, request: Request, session: DbSession, user: Operator) -> DetectionOut:
+def resolve(detection_id: RowId, request: Request, session: DbSession, user: Operator) -> DetectionOut:
     """Mark it resolved now; if its condition still holds, the next evaluation re-opens it (notes kept)."""
     with _errors():
         return detections.resolve(session=session, detection_id=detection_id, now=now(request), actor=user)
@@ -309,7 +310,7 @@ def resolve(detection_id: int, request: Request, session: DbSession, user: Opera
 
 @detections_router.post("/{detection_id}/notes", status_code=201, summary="Add a note (operators)")
 def add_note(
-    detection_id: int, body: NoteIn, request: Request, session: DbSession, user: Operator
+    detection_id: RowId, body: NoteIn, request: Request, session: DbSession, user: Operator
 ) -> DetectionOut:
     with _errors():
         return detections.add_note(

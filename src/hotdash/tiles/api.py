@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from hotdash.kernel.http.clock import Now
+from hotdash.kernel.http.params import RowId
 from hotdash.kernel.http.session import DbSession
 from hotdash.tiles.context import UnknownStoreError
 from hotdash.tiles.dashboard import UnknownTileError, compute_dashboard, compute_tile
@@ -19,7 +20,7 @@ from hotdash.tiles.windows import WindowName
 router = APIRouter(prefix="/api/v1/tiles", tags=["tiles"])
 
 WindowParam = Annotated[WindowName, Query(description="today, 24h, 7d or 30d")]
-StoreParam = Annotated[int | None, Query(description="store id; the first store when omitted")]
+StoreParam = Annotated[RowId | None, Query(description="store id; the first store when omitted")]
 
 
 class StoreOut(BaseModel):

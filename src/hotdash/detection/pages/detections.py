@@ -27,6 +27,7 @@ from hotdash.kernel.entities import display_names
 from hotdash.kernel.http.clock import now
 from hotdash.kernel.http.errors import PageError
 from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.params import RowId
 from hotdash.kernel.http.session import DbSession
 from hotdash.store.entities import ENTITIES as RECORD_ENTITIES
 from hotdash.store.models import Store
@@ -173,7 +174,7 @@ def _timeline(d: DetectionOut) -> list[tuple[datetime, str]]:
 
 
 def _detection_page(
-    request: Request, session: DbSession, user: User, detection_id: int, error: str | None = None
+    request: Request, session: DbSession, user: User, detection_id: RowId, error: str | None = None
 ) -> HTMLResponse:
     try:
         detection = detections.get_detection(session=session, detection_id=detection_id)
@@ -203,7 +204,7 @@ def _detection_page(
 
 @router.get("/detections/{detection_id}", response_class=HTMLResponse, name="detection_page")
 def detection_page(
-    request: Request, detection_id: int, session: DbSession, user: CurrentUser
+    request: Request, detection_id: RowId, session: DbSession, user: CurrentUser
 ) -> HTMLResponse:
     """Show one detection: its record, its rule, its timeline and notes; operators get the actions."""
     return _detection_page(request, session, user, detection_id)
@@ -222,7 +223,7 @@ def _hours(text: str) -> int:
 @router.post("/detections/{detection_id}/{action}", response_class=HTMLResponse, name="detection_action")
 def detection_action(
     request: Request,
-    detection_id: int,
+    detection_id: RowId,
     action: str,
     session: DbSession,
     user: Operator,

@@ -20,6 +20,7 @@ from hotdash.auth.errors import PermissionDenied
 from hotdash.auth.models import Role, User
 from hotdash.kernel.http.clock import now
 from hotdash.kernel.http.errors import ApiError
+from hotdash.kernel.http.params import RowId
 from hotdash.kernel.http.services import services_of
 from hotdash.kernel.http.session import DbSession
 from hotdash.store.body_limit import limited_route, size_text
@@ -117,7 +118,7 @@ def import_file(
     entity: Annotated[str, Path(description="e.g. orders; see docs/import.md")],
     file: Annotated[UploadFile, File(description="CSV, NDJSON or JSON")],
     source: Annotated[str, Form(pattern=SOURCE_PATTERN)] = DEFAULT_SOURCE,
-    store_id: Annotated[int | None, Form()] = None,
+    store_id: Annotated[RowId | None, Form()] = None,
     format: Annotated[FileFormat | None, Form(description=f"one of {', '.join(FORMATS)}")] = None,
 ) -> ImportOut:
     """Import the file; answer with the counts and the first rejected rows with their reasons."""
@@ -173,7 +174,7 @@ def rejects_response(session: Session, run_id: int) -> Response:
 @router.get(
     "/imports/{run_id}/rejects", name="api_import_rejects", summary="Download an import's rejected rows"
 )
-def import_rejects(session: DbSession, _user: Operator, run_id: int) -> Response:
+def import_rejects(session: DbSession, _user: Operator, run_id: RowId) -> Response:
     """Return the rejected rows with an `_error` column: fix them and import the file again."""
     return rejects_response(session, run_id)
 
@@ -184,7 +185,7 @@ class IngestIn(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     source: str = Field(pattern=SOURCE_PATTERN, description="the source the external ids belong to")
-    store_id: int | None = Field(None, description="the store; may be left out when there is only one")
+    store_id: RowId | None = Field(None, description="the store; may be left out when there is only one")
     records: list[dict[str, Any]] = Field(max_length=MAX_INGEST_RECORDS)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hotdash.auth.deps import CurrentUser
 from hotdash.kernel.http.errors import ApiError
 from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.params import RowId
 from hotdash.kernel.http.session import DbSession
 from hotdash.store.ingest.api import Operator, UploadRoute, rejects_response, run_upload
 from hotdash.store.ingest.files.formats import FORMATS, FileFormat
@@ -91,6 +92,6 @@ router.add_api_route(
 
 
 @router.get("/imports/{run_id}/rejects", name="import_rejects_download")
-def import_rejects_download(session: DbSession, _user: Operator, run_id: int) -> Response:
+def import_rejects_download(session: DbSession, _user: Operator, run_id: RowId) -> Response:
     """Download the rows an import rejected, with an `_error` column, to fix and upload again."""
     return rejects_response(session, run_id)

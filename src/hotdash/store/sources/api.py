@@ -18,6 +18,7 @@ from hotdash.auth.deps import CurrentUser, require_role
 from hotdash.auth.models import Role, User
 from hotdash.kernel.http.clock import now
 from hotdash.kernel.http.errors import ApiError
+from hotdash.kernel.http.params import RowId
 from hotdash.kernel.http.services import services_of
 from hotdash.kernel.http.session import DbSession
 from hotdash.settings import Settings
@@ -90,7 +91,7 @@ class SourceOut(BaseModel):
     lag_seconds: float | None = Field(description="now minus last_record_at")
     last_error: str | None = Field(description="why the last sync failed, secrets scrubbed")
     last_error_at: datetime | None
-    store_id: int | None = None
+    store_id: RowId | None = None
     settings: dict[str, str] | None = None
     secrets: list[SecretOut] | None = None
 
@@ -126,7 +127,7 @@ class SourceCreate(BaseModel):
     key: str = Field(examples=["shopify-eu"], description="written to the `source` column of its records")
     kind: str = Field(examples=["shopify"], description=", ".join(service.KINDS))
     name: str = Field(examples=["Northwind EU shop"])
-    store_id: int | None = None
+    store_id: RowId | None = None
     settings: dict[str, str] = Field(default_factory=dict, examples=[{"shop": "northwind.myshopify.com"}])
     secrets: dict[str, str] = Field(default_factory=dict, examples=[{"access_token": "shpat_..."}])
 
@@ -137,7 +138,7 @@ class SourceUpdate(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     name: str | None = None
-    store_id: int | None = Field(None, description="the store it feeds; null for none; left out: unchanged")
+    store_id: RowId | None = Field(None, description="the store it feeds; null for none; left out: unchanged")
     settings: dict[str, str] | None = None
     is_enabled: bool | None = None
 

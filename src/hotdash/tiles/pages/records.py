@@ -16,6 +16,7 @@ from hotdash.kernel.entities import RECORD_ROUTE
 from hotdash.kernel.http.clock import now
 from hotdash.kernel.http.errors import PageError
 from hotdash.kernel.http.pages import render_page
+from hotdash.kernel.http.params import MAX_BIGINT
 from hotdash.kernel.http.session import DbSession
 from hotdash.store.entities import ENTITIES
 from hotdash.store.models import (
@@ -99,9 +100,11 @@ def record_page(
         raise PageError(
             404, "No such kind of record", f"There are no {entity!r} records; the kinds are {kinds}."
         )
-    if not record_id.isdigit():
+    if not record_id.isdigit() or not 1 <= int(record_id) <= MAX_BIGINT:
         raise PageError(
-            404, f"{kind.label} not found", f"{record_id!r} is not a record id; ids are whole numbers."
+            404,
+            f"{kind.label} not found",
+            f"{record_id!r} is not a record id; ids are whole numbers from 1 to {MAX_BIGINT:,}.",
         )
     view = read_view(session=session, store=store, window=window)
     ctx = make_ctx(request, session, view)
