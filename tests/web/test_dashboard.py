@@ -467,3 +467,31 @@ def test_the_tiles_api_gives_each_drill_down_record_its_page(client: TestClient)
     assert first.status_code == 200
     code = refs[0]["label"].split()[0].rstrip(":")  # the tile names a SKU by its code first
     assert f'<h1 class="record-title">{code} · ' in first.text
+
+
+@pytest.mark.parametrize("category", ["returns/exchanges", "refund? #urgent & more"])
+def test_a_category_with_a_slash_or_url_characters_still_links_its_systemic_exception(
+    client: TestClient, demo: Engine, session: Session, category: str
+) -> None:
+    # Rename the category of the demo's first systemic cluster, as a helpdesk's own categories may be named.
+    systemic = [e for e in tile(session, "cx").exceptions if e.key.startswith("systemic:")]
+    assert systemic, "the demo has a systemic cluster to rename"
+    old = systemic[0].key.split(":")[1]
+    with unit_of_work(session_factory(demo)) as db:
+        renamed = db.execute(select(Ticket).where(Ticket.category == old)).scalars().all()
+        for ticket in renamed:
+            ticket.category = category
+    try:
+        page = client.get("/tiles/cx")
+        assert page.status_code == 200
+        links = re.findall(r'href="(/tiles/cx/exceptions/systemic:[^"]+)"', page.text)
+        wanted = [html.unescape(link) for link in links if "exchanges" in link or "urgent" in link]
+        assert len(wanted) == 1, links
+        followed = client.get(wanted[0])
+        assert followed.status_code == 200
+        assert esc(f"'{category}' tickets") in followed.text
+        assert client.get("/").status_code == 200
+    finally:
+        with unit_of_work(session_factory(demo)) as db:
+            for ticket in db.execute(select(Ticket).where(Ticket.category == category)).scalars():
+                ticket.category = old

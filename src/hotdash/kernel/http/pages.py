@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -26,11 +27,21 @@ TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 
 
+# What a path segment may hold as it is (RFC 3986 pchar, and "/" for `:path` parameters); the rest is
+# percent-encoded. Starlette puts parameters into a path unencoded, so a category named "refund? #1" would
+# otherwise end the path at "?".
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
 @jinja2.pass_context
 def path_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
     """Return the path (not the absolute URL) of a named route, so links survive a reverse proxy."""
     request: Request = context["request"]
-    return request.url_for(name, **params).path
+    encoded = {
+        key: quote(value, safe=_PATH_SAFE) if isinstance(value, str) else value
+        for key, value in params.items()
+    }
+    return request.url_for(name, **encoded).path
 
 
 def _under_proxy(request: Request, path: str) -> str:

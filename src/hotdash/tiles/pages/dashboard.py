@@ -155,7 +155,9 @@ def tile_page(
     )
 
 
-@router.get("/tiles/{name}/exceptions/{key}", response_class=HTMLResponse, name="exception_page")
+# `key:path`: an exception's key holds the category or carrier it is about, which may hold a "/"
+# ("returns/exchanges"); `path_for` percent-encodes "?", "#", "%" and spaces, so they survive the link too.
+@router.get("/tiles/{name}/exceptions/{key:path}", response_class=HTMLResponse, name="exception_page")
 def exception_page(
     request: Request,
     name: str,
