@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, inspect
+from typer.main import get_command
 from typer.testing import CliRunner, Result
 
 from hotdash import cli
 from hotdash.auth.models import Role
+from hotdash.cli import serve as serve_cli
 from hotdash.db import migrate
 from hotdash.db.session import make_engine, session_factory, unit_of_work
 from hotdash.settings import Settings, get_settings
@@ -169,7 +174,7 @@ def test_serve_upgrades_a_fresh_database_then_serves_it(
             served["page"] = client.get("/data")
         served.update(options)
 
-    monkeypatch.setattr(cli.uvicorn, "run", fake_run)
+    monkeypatch.setattr(serve_cli.uvicorn, "run", fake_run)
     # serve quiets Alembic's per-request logging for the server's lifetime; give it back to the other tests.
     alembic_log = logging.getLogger("alembic.runtime.migration")
     request.addfinalizer(lambda level=alembic_log.level: alembic_log.setLevel(level))
@@ -198,3 +203,39 @@ def test_downgrade_minus_one_steps_back_one_revision(database_url: str, engine: 
 
     assert result.exit_code == 0, result.output
     assert migrate.current_revision(engine) == previous.down_revision
+
+
+PROBE = """
+import sys
+from hotdash.cli import main
+sys.argv = ["hotdash", "--help"]
+try:
+    main()
+except SystemExit:
+    pass
+heavy = ("sqlalchemy", "fastapi", "numpy", "uvicorn")
+mine = ("hotdash.app", "hotdash.store", "hotdash.detection")
+loaded = [m for m in sys.modules if m.split(".")[0] in heavy or m.startswith(mine)]
+print("LOADED", " ".join(sorted(loaded)))
+"""
+
+
+def test_help_lists_every_command_without_importing_any() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60, check=True
+    )
+
+    loaded = done.stdout.rsplit("LOADED", 1)[1].split()
+    assert loaded == [], f"hotdash --help imported {loaded}"
+    for name in cli.COMMANDS:
+        assert f"  {name}  " in done.stdout or f"  {name}\n" in done.stdout, name
+
+
+def test_each_commands_help_line_is_its_own() -> None:
+    root = get_command(cli.app)
+    context = typer.Context(root)
+    for name, lazy in cli.COMMANDS.items():
+        loaded = root.get_command(context, name)
+        assert loaded is not None, name
+        assert loaded.name == name
+        assert (loaded.help or "").strip().split("\n")[0] == lazy.help, name

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from typer.core import TyperGroup
 from typer.main import get_command
 from typer.testing import CliRunner
 
@@ -63,12 +65,12 @@ runner = CliRunner()
 
 def leaf_commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[str]:
     """Yield every runnable command of the tree under `command`, as the words typed after `hotdash`."""
-    children = getattr(command, "commands", None)
-    if children is None:
+    if not isinstance(command, TyperGroup):
         yield " ".join(path)
         return
-    for name, child in children.items():
-        yield from leaf_commands(child, (*path, name))
+    context = typer.Context(command)
+    for name in command.list_commands(context):
+        yield from leaf_commands(command.get_command(context, name), (*path, name))
 
 
 COMMANDS = sorted(leaf_commands(get_command(cli.app)))

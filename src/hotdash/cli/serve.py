@@ -1,4 +1,4 @@
-"""The `hotdash` command: mounts each context's commands."""
+"""`hotdash serve` and `hotdash demo`: the two commands that start the web app, the same way."""
 
 from __future__ import annotations
 
@@ -13,51 +13,13 @@ from rich.console import Console
 from hotdash.app import create_app
 from hotdash.auth import cli as auth_cli
 from hotdash.clock import SystemClock
-from hotdash.db import cli as db_cli
 from hotdash.db import migrate
 from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
-from hotdash.detection import cli as detection_cli
 from hotdash.settings import Settings, get_settings
-from hotdash.store import cli as store_cli
-from hotdash.store.connectors import analytics_cli
-from hotdash.store.connectors.chatwoot import sync_cli as chatwoot_sync_cli
-from hotdash.store.connectors.shopify import sync_cli as shopify_sync_cli
-from hotdash.store.connectors.zendesk import sync_cli as zendesk_sync_cli
 from hotdash.store.demo.cli import run_demo
 from hotdash.store.demo.service import DemoRefusedError
-from hotdash.store.inbound import cli as inbound_cli
-from hotdash.store.ingest import cli as ingest_cli
-from hotdash.store.sources import cli as sources_cli
-from hotdash.tiles import cli as tiles_cli
 
 logger = logging.getLogger("hotdash.serve")
-
-app = typer.Typer(
-    name="hotdash",
-    help="HotDash: the operations control center for online stores.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-
-app.add_typer(db_cli.app, name="db")
-app.add_typer(auth_cli.users_app, name="users")
-app.add_typer(auth_cli.tokens_app, name="tokens")
-app.add_typer(sources_cli.sources_app, name="sources")
-app.add_typer(inbound_cli.app, name="ingest")
-app.add_typer(detection_cli.app, name="rules")
-app.command(name="info")(store_cli.info)
-
-# `hotdash sync <source kind>`: one command per connector that pulls from an API.
-sync_app = typer.Typer(
-    name="sync", help="Pull new and changed records from a source's API.", no_args_is_help=True
-)
-sync_app.command("shopify")(shopify_sync_cli.shopify)
-sync_app.command("zendesk")(zendesk_sync_cli.zendesk)
-sync_app.command("chatwoot")(chatwoot_sync_cli.chatwoot)
-app.add_typer(sync_app, name="sync")
-app.command(name="tiles")(tiles_cli.tiles)
-app.command(name="import")(ingest_cli.import_file)
-app.command(name="import-analytics")(analytics_cli.import_analytics)
 
 
 def ensure_schema(settings: Settings) -> None:
@@ -95,7 +57,6 @@ def serve_app(settings: Settings, host: str | None = None, port: int | None = No
     )
 
 
-@app.command()
 def serve(
     host: Annotated[
         str | None, typer.Option(help="Address to listen on [default: HOTDASH_HOST or 127.0.0.1].")
@@ -126,7 +87,6 @@ class DemoSizeName(StrEnum):
     large = "large"
 
 
-@app.command()
 def demo(
     size: Annotated[DemoSizeName, typer.Option(help="small: ~5k orders; medium: 100k; large: 1M.")] = (
         DemoSizeName.small
@@ -154,8 +114,3 @@ def demo(
         url_host = host or settings.host
         console.print(f"Serving on http://{url_host}:{port or settings.port} (Ctrl+C stops)")
         serve_app(settings, host=host, port=port)
-
-
-def main() -> None:
-    """Run the command line."""
-    app()
