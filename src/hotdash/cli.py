@@ -17,6 +17,7 @@ from hotdash.db import cli as db_cli
 from hotdash.db import migrate
 from hotdash.db.session import engine_from_settings, session_factory, unit_of_work
 from hotdash.detection import cli as detection_cli
+from hotdash.kernel.jobs import cli as jobs_cli
 from hotdash.settings import Settings, get_settings
 from hotdash.store import cli as store_cli
 from hotdash.store.connectors import analytics_cli
@@ -29,6 +30,7 @@ from hotdash.store.inbound import cli as inbound_cli
 from hotdash.store.ingest import cli as ingest_cli
 from hotdash.store.sources import cli as sources_cli
 from hotdash.tiles import cli as tiles_cli
+from hotdash.worker import run_worker
 
 logger = logging.getLogger("hotdash.serve")
 
@@ -46,6 +48,7 @@ app.add_typer(sources_cli.sources_app, name="sources")
 app.add_typer(inbound_cli.app, name="ingest")
 app.add_typer(detection_cli.app, name="rules")
 app.command(name="info")(store_cli.info)
+app.add_typer(jobs_cli.app, name="jobs")
 
 # `hotdash sync <source kind>`: one command per connector that pulls from an API.
 sync_app = typer.Typer(
@@ -106,6 +109,23 @@ def serve(
 ) -> None:
     """Serve the web app; upgrades the database schema first if it is behind."""
     serve_app(get_settings(), host=host, port=port)
+
+
+@app.command()
+def worker() -> None:
+    """Run queued jobs and deliver stored events until stopped (SIGTERM or Ctrl+C finishes the job first)."""
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s:     %(name)s - %(message)s")
+    engine = engine_from_settings(settings)
+    try:
+        current, head = migrate.current_revision(engine), migrate.head_revision()
+    finally:
+        engine.dispose()
+    if current != head:
+        state = "has no schema yet" if current is None else f"is at schema {current}, not {head}"
+        Console(stderr=True).print(f"The database {state}. Run `hotdash db upgrade` first.", markup=False)
+        raise typer.Exit(1)
+    run_worker(settings)
 
 
 def demo_admin(settings: Settings) -> tuple[str, str]:

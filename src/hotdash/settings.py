@@ -95,6 +95,33 @@ class Settings(BaseSettings):
         ),
     )
 
+    jobs_in_process: bool | None = Field(
+        default=None,
+        description=(
+            "Run the job queue's worker in the web process, in a background thread. Empty means on for "
+            "`hotdash serve` on SQLite (one command runs everything), off on PostgreSQL and for an app built "
+            "any other way; run `hotdash worker` where it is off."
+        ),
+    )
+    jobs_lease_seconds: float = Field(
+        default=300.0,
+        description=(
+            "How long a worker holds a job it claimed; a job whose worker died is taken up again after this."
+        ),
+    )
+    jobs_poll_seconds: float = Field(default=1.0, description="How often an idle job worker looks for work.")
+    jobs_retry_base_seconds: float = Field(
+        default=10.0, description="Wait after a job's first failure; it doubles with each further failure."
+    )
+    jobs_retry_max_seconds: float = Field(default=3600.0, description="Longest wait between two attempts.")
+    jobs_modules: str = Field(
+        default="",
+        description=(
+            "Extra modules (comma-separated) whose `register_jobs(registry)` adds job kinds and event "
+            "subscribers to the worker, for extensions and tests."
+        ),
+    )
+
     def resolved_database_url(self) -> str:
         """Return the database URL, creating the default SQLite directory when that is what is used."""
         if self.database_url:
