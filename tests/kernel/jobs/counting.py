@@ -52,7 +52,7 @@ def _subscriber(tag: str) -> Any:
 
 def register_jobs(registry: Registry) -> None:
     """Add the counting job kind and two subscribers of DetectionsChanged."""
-    registry.add("test.count", count_job, max_attempts=3)
+    registry.add("test.count", count_job)
     registry.subscribe(DetectionsChanged, "test.audit", _subscriber("audit"))
     registry.subscribe(DetectionsChanged, "test.mirror", _subscriber("mirror"))
 

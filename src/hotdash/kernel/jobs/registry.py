@@ -28,11 +28,10 @@ class Subscriber(Protocol):
 
 @dataclass(frozen=True)
 class Kind:
-    """A registered job kind."""
+    """A registered job kind (how often a job may be tried is the enqueuer's choice, stored on the job)."""
 
     name: str
     handler: JobHandler
-    max_attempts: int
 
 
 @dataclass(frozen=True)
@@ -57,11 +56,11 @@ class Registry:
     subscriptions: dict[str, list[Subscription]] = field(default_factory=dict)
     event_types: dict[str, type] = field(default_factory=dict)
 
-    def add(self, name: str, handler: JobHandler, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+    def add(self, name: str, handler: JobHandler) -> None:
         """Register `handler` for jobs of kind `name`."""
         if name in self.kinds:
             raise ValueError(f"job kind {name!r} is registered twice")
-        self.kinds[name] = Kind(name, handler, max_attempts)
+        self.kinds[name] = Kind(name, handler)
 
     def subscribe(
         self,
@@ -80,7 +79,7 @@ class Registry:
         def deliver(*, session: Session, payload: dict[str, Any]) -> None:
             subscriber(session=session, event=self.decode(payload["type"], payload["data"]))
 
-        self.add(subscription.kind, deliver, max_attempts=max_attempts)
+        self.add(subscription.kind, deliver)
         self.subscriptions.setdefault(event_type.__name__, []).append(subscription)
 
     def register_type(self, event_type: type) -> None:

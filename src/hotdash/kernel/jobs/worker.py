@@ -125,10 +125,11 @@ class Worker:
 
     def step(self) -> bool:
         """Dispatch waiting events, then run one due job; return whether there was anything to do."""
-        if not self._has_work():
+        jobs_due, events_waiting = self._waiting()
+        if not (jobs_due or events_waiting):
             return False
-        dispatched = self.dispatch()
-        claimed = self.claim()
+        dispatched = self.dispatch() if events_waiting else 0
+        claimed = self.claim() if jobs_due or dispatched else None
         if claimed is not None:
             self.execute(claimed)
         return dispatched > 0 or claimed is not None
@@ -147,15 +148,13 @@ class Worker:
         abandoned = and_(Job.state == JobState.running.value, Job.lease_expires_at < now)
         return or_(queued, abandoned)
 
-    def _has_work(self) -> bool:
-        # A plain read first: an idle worker must not take SQLite's write lock every poll.
+    def _waiting(self) -> tuple[bool, bool]:
+        # Plain reads first: an idle worker must not take SQLite's write lock every poll.
         now = self.clock.now()
         with self._engine.connect() as connection:
             job = connection.scalar(select(Job.id).where(self._due(now)).limit(1))
-            if job is not None:
-                return True
             waiting = select(OutboxEvent.id).where(OutboxEvent.dispatched_at.is_(None)).limit(1)
-            return connection.scalar(waiting) is not None
+            return job is not None, connection.scalar(waiting) is not None
 
     def dispatch(self, *, limit: int = DISPATCH_BATCH) -> int:
         """Turn stored events into one delivery job per subscriber, in event order; return how many events."""
