@@ -26,6 +26,7 @@ from hotdash.detection.defaults import install_defaults
 from hotdash.detection.models import Rule
 from hotdash.detection.scheduler.jobs import DetectionRunner
 from hotdash.events import RecordsUpserted, bus
+from hotdash.kernel.jobs.thread import WorkerThread
 from hotdash.settings import Settings, get_settings
 from hotdash.store import api as store_api
 from hotdash.store.connectors import webhook_registry
@@ -38,9 +39,11 @@ from hotdash.store.sources import pages as sources_pages
 from hotdash.tiles import api as tiles_api
 from hotdash.tiles import thresholds_api
 from hotdash.web import dashboard, detection_pages, docs, imports, pages, records, rule_pages
+from hotdash.web import jobs as jobs_pages
 from hotdash.web.deps import require_current_schema
 from hotdash.web.errors import ErrorResponse, install_error_handlers
 from hotdash.web.templating import STATIC_DIR, make_templates
+from hotdash.worker import make_worker
 
 logger = logging.getLogger(__name__)
 health_router = APIRouter(tags=["health"])
@@ -89,6 +92,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if runner.background:
         start_detection(runner)
     app.state.inbound_writer.start()
+    job_thread: WorkerThread | None = app.state.job_thread
+    if job_thread is not None:
+        job_thread.start()
     if app.state.settings.inbound_processor:
         app.state.inbound_thread.start()
         # Deliveries stored before a restart are mapped now, not at the next webhook.
@@ -99,6 +105,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Commit what was handed over before acknowledging stops, then let the processor finish its batch.
         app.state.inbound_writer.stop()
         app.state.inbound_thread.stop()
+        if job_thread is not None:
+            job_thread.stop()
         unsubscribe()
         runner.stop()
         gc.unfreeze()  # an app started and stopped in a longer process (tests) leaves nothing uncollectable
@@ -142,6 +150,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.detection = DetectionRunner(
         app.state.session_factory, app.state.clock, background=bool(settings.detection_scheduler)
     )
+    # The job queue's worker, in this process when asked (`hotdash serve` on SQLite); else `hotdash worker`.
+    app.state.job_thread = (
+        WorkerThread(make_worker(settings, engine, app.state.clock)) if settings.jobs_in_process else None
+    )
 
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -175,6 +187,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(imports.router, dependencies=signed_in)
     app.include_router(detection_pages.router, dependencies=signed_in)
     app.include_router(rule_pages.router, dependencies=signed_in)
+    app.include_router(jobs_pages.router, dependencies=signed_in)
+    app.include_router(jobs_pages.api_router, dependencies=signed_in)
     return app
 
 
