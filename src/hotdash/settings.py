@@ -89,9 +89,11 @@ class Settings(BaseSettings):
     detection_scheduler: bool | None = Field(
         default=None,
         description=(
-            "Run detection rules in the web process: each minute, and right after ingest. Empty means on for "
-            "`hotdash serve`, off for an app built any other way (tests); ingested records are then still "
-            "evaluated at once, inline."
+            "Evaluate ingested records in a background thread of the web process and install the default "
+            "rules at startup. Empty means on for `hotdash serve`, off for an app built any other way "
+            "(tests); "
+            "ingested records are then still evaluated at once, inline. Scheduled rules run as the job "
+            "`detection.schedule`, wherever jobs run (HOTDASH_JOBS_IN_PROCESS or `hotdash worker`)."
         ),
     )
 

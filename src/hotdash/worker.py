@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from hotdash.clock import Clock, SystemClock
 from hotdash.db.session import engine_from_settings
+from hotdash.detection.scheduler import jobs as detection_jobs
 from hotdash.kernel.jobs.registry import Registry
 from hotdash.kernel.jobs.worker import Worker, WorkerConfig
 from hotdash.settings import Settings
@@ -22,9 +23,10 @@ from hotdash.settings import Settings
 logger = logging.getLogger("hotdash.worker")
 
 
-def build_registry(settings: Settings) -> Registry:
+def build_registry(settings: Settings, clock: Clock) -> Registry:
     """Return the registry of every job kind and event subscriber, the same in the web app and the worker."""
     registry = Registry()
+    detection_jobs.register_jobs(registry, clock)
     for name in filter(None, (part.strip() for part in settings.jobs_modules.split(","))):
         # Extensions (and the tests' counting handlers) add kinds by naming a module in HOTDASH_JOBS_MODULES.
         module = importlib.import_module(name)
@@ -34,9 +36,8 @@ def build_registry(settings: Settings) -> Registry:
 
 def make_worker(settings: Settings, engine: Engine, clock: Clock | None = None) -> Worker:
     """Return a worker on `engine` with the settings' lease, poll and retry timings."""
-    return Worker(
-        engine, build_registry(settings), clock or SystemClock(), config=WorkerConfig.from_settings(settings)
-    )
+    clock = clock or SystemClock()
+    return Worker(engine, build_registry(settings, clock), clock, config=WorkerConfig.from_settings(settings))
 
 
 def run_worker(settings: Settings) -> None:

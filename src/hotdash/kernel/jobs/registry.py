@@ -6,6 +6,7 @@ import dataclasses
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -15,9 +16,12 @@ DELIVERY_PREFIX = "event:"
 
 
 class JobHandler(Protocol):
-    """Does a job's work inside the job's transaction; raising rolls the work back and retries later."""
+    """Does a job's work inside the job's transaction; raising rolls the work back and retries later.
 
-    def __call__(self, *, session: Session, payload: dict[str, Any]) -> None: ...
+    Returning a time makes the job recurring: the same row is queued again for then, its attempts reset.
+    """
+
+    def __call__(self, *, session: Session, payload: dict[str, Any]) -> datetime | None: ...
 
 
 class Subscriber(Protocol):
@@ -55,12 +59,18 @@ class Registry:
     kinds: dict[str, Kind] = field(default_factory=dict)
     subscriptions: dict[str, list[Subscription]] = field(default_factory=dict)
     event_types: dict[str, type] = field(default_factory=dict)
+    recurring: list[str] = field(default_factory=list)
 
     def add(self, name: str, handler: JobHandler) -> None:
         """Register `handler` for jobs of kind `name`."""
         if name in self.kinds:
             raise ValueError(f"job kind {name!r} is registered twice")
         self.kinds[name] = Kind(name, handler)
+
+    def every(self, name: str, handler: JobHandler) -> None:
+        """Register a recurring job: workers keep one queued (keyed `name`); the handler says when next."""
+        self.add(name, handler)
+        self.recurring.append(name)
 
     def subscribe(
         self,
@@ -78,6 +88,7 @@ class Registry:
 
         def deliver(*, session: Session, payload: dict[str, Any]) -> None:
             subscriber(session=session, event=self.decode(payload["type"], payload["data"]))
+            return None
 
         self.add(subscription.kind, deliver)
         self.subscriptions.setdefault(event_type.__name__, []).append(subscription)

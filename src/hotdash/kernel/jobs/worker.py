@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from hotdash.clock import Clock
 from hotdash.db.session import unit_of_work, writing_session_factory
 from hotdash.kernel.jobs.models import Job, JobState, OutboxEvent
-from hotdash.kernel.jobs.queue import backoff
+from hotdash.kernel.jobs.queue import LIVE, backoff, enqueue
 from hotdash.kernel.jobs.registry import Registry
 from hotdash.kernel.jobs.scrub import scrub_error
 from hotdash.settings import Settings
@@ -37,6 +37,8 @@ from hotdash.settings import Settings
 logger = logging.getLogger(__name__)
 
 DISPATCH_BATCH = 200
+# How often a worker checks that each recurring job is queued (a read; it writes only if one is missing).
+RECURRING_CHECK_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class Worker:
         self._rng = rng or random.Random()
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._next_recurring_check = 0.0
 
     # The loop.
 
@@ -125,6 +128,7 @@ class Worker:
 
     def step(self) -> bool:
         """Dispatch waiting events, then run one due job; return whether there was anything to do."""
+        self._ensure_recurring()
         jobs_due, events_waiting = self._waiting()
         if not (jobs_due or events_waiting):
             return False
@@ -142,6 +146,20 @@ class Worker:
         return steps
 
     # The parts.
+
+    def _ensure_recurring(self) -> None:
+        """Queue each recurring kind that has no live job (first start, or after its job failed for good)."""
+        kinds = self.registry.recurring
+        if not kinds or time.monotonic() < self._next_recurring_check:
+            return
+        self._next_recurring_check = time.monotonic() + RECURRING_CHECK_S
+        with self._engine.connect() as connection:
+            live = select(Job.key).where(Job.key.in_(kinds), Job.state.in_(LIVE))
+            missing = set(kinds) - set(connection.scalars(live))
+        if missing:
+            with unit_of_work(self._factory) as session:
+                for kind in sorted(missing):
+                    enqueue(session=session, kind=kind, payload={}, now=self.clock.now(), key=kind)
 
     def _due(self, now: datetime) -> ColumnElement[bool]:
         queued = and_(Job.state == JobState.queued.value, Job.run_at <= now)
@@ -213,8 +231,11 @@ class Worker:
                 kind = self.registry.kinds.get(job.kind)
                 if kind is None:
                     raise LookupError(f"no handler is registered for job kind {job.kind!r}")
-                kind.handler(session=session, payload=job.payload)
-                _finish(job, JobState.done, self.clock.now(), None)
+                again = kind.handler(session=session, payload=job.payload)
+                if again is None:
+                    _finish(job, JobState.done, self.clock.now(), None)
+                else:
+                    _again(job, again)
         except Exception as error:
             return self._failed(claimed, error)
         logger.info(
@@ -278,6 +299,15 @@ def _finish(job: Job, state: JobState, now: datetime, error: str | None) -> None
     job.lease_expires_at = None
     if error is not None:  # a job done after retries keeps its last error: it shows what was retried
         job.last_error = error
+
+
+def _again(job: Job, at: datetime) -> None:
+    # A recurring job keeps its row: no table growth from a rule schedule that runs every few seconds.
+    job.state = JobState.queued.value
+    job.run_at = at
+    job.attempts = 0
+    job.lease_owner = None
+    job.lease_expires_at = None
 
 
 def _delivery(kind: str, payload: dict[str, Any], max_attempts: int, now: datetime) -> Job:
