@@ -31,7 +31,7 @@ from hotdash.settings import Settings, get_settings
 from hotdash.store import api as store_api
 from hotdash.store.connectors import webhook_registry
 from hotdash.store.inbound import api as inbound_api
-from hotdash.store.inbound.processor import InboundProcessor, ProcessorThread
+from hotdash.store.inbound.processor import InboundProcessor
 from hotdash.store.inbound.writer import GroupCommitWriter
 from hotdash.store.ingest import api as ingest_api
 from hotdash.store.sources import api as sources_api
@@ -95,16 +95,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     job_thread: WorkerThread | None = app.state.job_thread
     if job_thread is not None:
         job_thread.start()
-    if app.state.settings.inbound_processor:
-        app.state.inbound_thread.start()
-        # Deliveries stored before a restart are mapped now, not at the next webhook.
-        app.state.inbound_thread.wake()
     try:
         yield
     finally:
         # Commit what was handed over before acknowledging stops, then let the processor finish its batch.
         app.state.inbound_writer.stop()
-        app.state.inbound_thread.stop()
         if job_thread is not None:
             job_thread.stop()
         unsubscribe()
@@ -139,14 +134,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
     app.state.clock = SystemClock()
     app.state.login_throttle = LoginThrottle()
-    # Webhooks: a group-commit writer stores deliveries before they are acknowledged; a background thread,
-    # woken by each commit, maps them into the model (`hotdash ingest process` does the same from the CLI).
+    # Webhooks: a group-commit writer stores deliveries before they are acknowledged; the job
+    # `inbound.process`, made due by each commit, maps them into the model (`hotdash ingest process` does the
+    # same from the CLI; `inbound_processor` here serves that and the tests).
     registry = webhook_registry(settings, app.state.session_factory)
     app.state.inbound_registry = registry
     app.state.inbound_writer = GroupCommitWriter(engine, max_batch=settings.inbound_batch_max)
     app.state.inbound_processor = InboundProcessor(engine, registry, app.state.clock)
-    app.state.inbound_thread = ProcessorThread(app.state.inbound_processor)
-    app.state.inbound_writer.on_commit(app.state.inbound_thread.wake)
     app.state.detection = DetectionRunner(
         app.state.session_factory, app.state.clock, background=bool(settings.detection_scheduler)
     )
@@ -154,6 +148,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.job_thread = (
         WorkerThread(make_worker(settings, engine, app.state.clock)) if settings.jobs_in_process else None
     )
+    if app.state.job_thread is not None:
+        # The writer's commit makes the mapping job due; waking the worker runs it without waiting a poll.
+        app.state.inbound_writer.on_commit(app.state.job_thread.wake)
 
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

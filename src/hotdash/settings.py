@@ -70,8 +70,8 @@ class Settings(BaseSettings):
     inbound_processor: bool = Field(
         default=True,
         description=(
-            "Map received webhooks in the web process, in a background thread. Off: run "
-            "`hotdash ingest process` instead."
+            "Map received webhooks as the job `inbound.process`, wherever jobs run (the web process on "
+            "SQLite, `hotdash worker`). Off: run `hotdash ingest process` instead."
         ),
     )
     secret_key: SecretStr | None = Field(

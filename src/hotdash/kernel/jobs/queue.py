@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -123,3 +123,14 @@ def retry_all_failed(*, session: Session, now: datetime) -> int:
             continue
         retried += 1
     return retried
+
+
+def wake_recurring(*, connection: Connection | Session, key: str) -> None:
+    """Make the queued recurring job `key` due now, in the caller's transaction (no row: nothing happens)."""
+    # Its own creation time is due for any worker's clock: no clock is needed where the wake-up comes from.
+    statement = (
+        update(Job)
+        .where(Job.key == key, Job.state == JobState.queued.value, Job.run_at > Job.created_at)
+        .values(run_at=Job.created_at)
+    )
+    connection.execute(statement)
