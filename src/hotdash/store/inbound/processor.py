@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -207,11 +207,14 @@ class ProcessInbound:
     processor: InboundProcessor
     clock: Clock
     idle: timedelta = timedelta(seconds=30)
+    # Where this pass over the waiting deliveries has got to: as in `drain`, a delivery that failed is tried
+    # again in the next pass, not over and over ahead of the new ones.
+    _after: int = field(default=0, init=False)
 
     def __call__(self, *, session: Session, payload: dict[str, Any]) -> datetime:
         """Map one batch; return when to look again."""
         result = DrainResult()
-        taken, _last = self.processor.process_batch(session=session, result=result)
+        taken, last = self.processor.process_batch(session=session, result=result, after=self._after)
         if taken:
             logger.info(
                 "inbound: %d processed, %d ignored, %d failed",
@@ -220,4 +223,8 @@ class ProcessInbound:
                 result.failed,
             )
         now = self.clock.now()
-        return now if taken >= self.processor.batch_size else now + self.idle
+        if taken >= self.processor.batch_size:
+            self._after = last
+            return now
+        self._after = 0
+        return now + self.idle
