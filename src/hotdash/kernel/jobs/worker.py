@@ -222,6 +222,7 @@ class Worker:
     def execute(self, claimed: Claimed) -> str:
         """Run a claimed job's handler and mark it done in one transaction; on error, retry later or fail."""
         began = time.perf_counter()
+        again: datetime | None = None
         try:
             with unit_of_work(self._factory) as session:
                 job = self._held(session, claimed.id)
@@ -238,13 +239,20 @@ class Worker:
                     _again(job, again)
         except Exception as error:
             return self._failed(claimed, error)
+        took = (time.perf_counter() - began) * 1000
+        if again is not None:
+            # A recurring job's run is not its end: say when it comes back instead of "done".
+            logger.info(
+                "job %d %s ran (%.0f ms), next at %s", claimed.id, claimed.kind, took, f"{again:%H:%M:%S}"
+            )
+            return JobState.queued.value
         logger.info(
             "job %d %s done (attempt %d/%d, %.0f ms)",
             claimed.id,
             claimed.kind,
             claimed.attempt,
             claimed.max_attempts,
-            (time.perf_counter() - began) * 1000,
+            took,
         )
         return JobState.done.value
 
