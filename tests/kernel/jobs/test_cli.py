@@ -153,3 +153,23 @@ def test_serve_runs_the_jobs_in_process_on_sqlite_unless_told_not_to(
     assert run("serve").exit_code == 0
 
     assert served == [True, False]
+
+
+@pytest.mark.postgres
+def test_serve_leaves_the_jobs_to_hotdash_worker_on_postgresql(
+    db: Engine, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[bool] = []
+
+    def fake_run(app: FastAPI, **_options: Any) -> None:
+        served.append(app.state.job_thread is not None)
+
+    monkeypatch.setattr(cli.uvicorn, "run", fake_run)
+    monkeypatch.setenv("HOTDASH_DATABASE_URL", pg_url)
+    get_settings.cache_clear()
+    assert run("serve").exit_code == 0
+    monkeypatch.setenv("HOTDASH_JOBS_IN_PROCESS", "true")
+    get_settings.cache_clear()
+    assert run("serve").exit_code == 0
+
+    assert served == [False, True]
