@@ -60,6 +60,12 @@ def _rows(engine: Engine) -> int:
         return int(connection.scalar(select(func.count()).select_from(job_runs)) or 0)
 
 
+def _holding(engine: Engine, marker: str) -> bool:
+    with engine.connect() as connection:
+        held = select(Job.id).where(Job.state == "running", Job.lease_owner.contains(marker)).limit(1)
+        return connection.scalar(held) is not None
+
+
 def _left(engine: Engine) -> tuple[int, int]:
     """Jobs not done yet, events not dispatched yet."""
     with engine.connect() as connection:
@@ -90,11 +96,16 @@ def test_killed_worker_loses_and_repeats_nothing(engine: Engine, tmp_path: Path)
     count = 2 if engine.dialect.name == "postgresql" else 1
     workers = [_start(engine, log) for _ in range(count)]
 
-    _wait(lambda: _rows(engine) >= total // 4, "a quarter of the work", workers, log)
     victim = workers[0]
+    marker = f":{victim.pid}:"
+
+    def mid_job() -> bool:
+        # A quarter done, and the victim holding a job: the kill then most likely lands inside its work.
+        return _rows(engine) >= total // 4 and _holding(engine, marker)
+
+    _wait(mid_job, "a quarter of the work", workers, log)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
-    marker = f":{victim.pid}:"
     with unit_of_work(session_factory(engine)) as session:
         held = list(session.scalars(select(Job.id).where(Job.lease_owner.contains(marker))))
     done_at_kill = _rows(engine)
