@@ -8,7 +8,7 @@ after the row is committed. Every run then checks the file holds exactly --count
 Modes, alternated run by run so all see the same machine:
 - group commit: concurrent requests hand their rows to one writer that commits them together (the default);
 - baseline: HOTDASH_INBOUND_BATCH_MAX=1, one commit per request, the same code path otherwise;
-- group commit + mapping: as the first, with the app's background processor mapping the deliveries into
+- group commit + mapping: as the first, with the app's in-process job worker mapping the deliveries into
   orders while they arrive (the default configuration); it also reports end-to-end mapped orders/s, from the
   first request until the last delivery is processed.
 The first two run with the processor off, so they measure receiving alone. It prints events/s and p50/p95
@@ -82,6 +82,8 @@ def one_run(batch_max: int, count: int, connections: int, mapping: bool) -> dict
             "HOTDASH_DATABASE_URL": url,
             "HOTDASH_SHOPIFY_WEBHOOK_SECRET": SECRET,
             "HOTDASH_INBOUND_PROCESSOR": "true" if mapping else "false",
+            # Mapping is the job `inbound.process`, run by the server's in-process job worker.
+            "HOTDASH_JOBS_IN_PROCESS": "true" if mapping else "false",
             "HOTDASH_INBOUND_BATCH_MAX": str(batch_max),
         }
         server = subprocess.Popen(

@@ -34,12 +34,13 @@ from hotdash.kernel.http.errors import ErrorResponse
 from hotdash.kernel.http.pages import STATIC_DIR, make_templates
 from hotdash.kernel.http.schema import require_current_schema
 from hotdash.kernel.http.services import Services, install_services, services_of
+from hotdash.kernel.jobs.thread import WorkerThread
 from hotdash.settings import Settings, get_settings
 from hotdash.store import api as store_api
 from hotdash.store import pages
 from hotdash.store.connectors import webhook_registry
 from hotdash.store.inbound import api as inbound_api
-from hotdash.store.inbound.processor import InboundProcessor, ProcessorThread
+from hotdash.store.inbound.processor import InboundProcessor
 from hotdash.store.inbound.runtime import InboundRuntime
 from hotdash.store.inbound.writer import GroupCommitWriter
 from hotdash.store.ingest import api as ingest_api
@@ -52,9 +53,11 @@ from hotdash.tiles import thresholds_api
 from hotdash.tiles.pages import dashboard, formatting, records
 from hotdash.tiles.pages.dashboard import OpenDetections
 from hotdash.web import docs
+from hotdash.web import jobs as jobs_pages
 from hotdash.web.body_limits import DefaultBodyLimit
 from hotdash.web.errors import install_error_handlers
 from hotdash.web.headers import SecurityHeaders
+from hotdash.worker import make_worker
 
 logger = logging.getLogger(__name__)
 health_router = APIRouter(tags=["health"])
@@ -104,16 +107,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if runner.background:
         start_detection(runner)
     inbound.writer.start()
-    if services.settings.inbound_processor:
-        inbound.thread.start()
-        # Deliveries stored before a restart are mapped now, not at the next webhook.
-        inbound.thread.wake()
+    job_thread = services.components.get(WorkerThread)
+    if isinstance(job_thread, WorkerThread):
+        job_thread.start()
     try:
         yield
     finally:
         # Commit what was handed over before acknowledging stops, then let the processor finish its batch.
         inbound.writer.stop()
-        inbound.thread.stop()
+        if isinstance(job_thread, WorkerThread):
+            job_thread.stop()
         unsubscribe()
         runner.stop()
         gc.unfreeze()  # an app started and stopped in a longer process (tests) leaves nothing uncollectable
@@ -140,17 +143,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     engine = engine_from_settings(settings)
     factory = session_factory(engine)
-    # Webhooks: a group-commit writer stores deliveries before they are acknowledged; a background thread,
-    # woken by each commit, maps them into the model (`hotdash ingest process` does the same from the CLI).
+    # Webhooks: a group-commit writer stores deliveries before they are acknowledged; the job
+    # `inbound.process`, made due by each commit, maps them into the model (`hotdash ingest process` does the
+    # same from the CLI; the processor here serves that and the tests).
     registry = webhook_registry(settings, factory)
-    processor = InboundProcessor(engine, registry, clock)
     inbound = InboundRuntime(
         registry=registry,
         writer=GroupCommitWriter(engine, max_batch=settings.inbound_batch_max),
-        processor=processor,
-        thread=ProcessorThread(processor),
+        processor=InboundProcessor(engine, registry, clock),
     )
-    inbound.writer.on_commit(inbound.thread.wake)
     components: list[object] = [
         LoginThrottle(),
         UsageRecorder(writing_session_factory(engine)),
@@ -159,6 +160,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         inbound,
         DetectionRunner(factory, clock, background=bool(settings.detection_scheduler)),
     ]
+    # The job queue's worker, in this process when asked (`hotdash serve` on SQLite); else `hotdash worker`.
+    if settings.jobs_in_process:
+        job_thread = WorkerThread(make_worker(settings, engine, clock))
+        # The writer's commit makes the mapping job due; waking the worker runs it without waiting a poll.
+        inbound.writer.on_commit(job_thread.wake)
+        components.append(job_thread)
     install_services(
         app,
         Services(
@@ -206,6 +213,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(imports.router, dependencies=signed_in)
     app.include_router(detection_pages.router, dependencies=signed_in)
     app.include_router(rule_pages.router, dependencies=signed_in)
+    app.include_router(jobs_pages.router, dependencies=signed_in)
+    app.include_router(jobs_pages.api_router, dependencies=signed_in)
     return app
 
 

@@ -11,6 +11,7 @@ from hotdash.db.base import Base
 # Importing the model modules registers their tables on Base.metadata.
 import hotdash.auth.models  # isort: skip
 import hotdash.detection.models  # isort: skip
+import hotdash.kernel.jobs.models  # isort: skip
 import hotdash.store.models  # isort: skip
 import hotdash.tiles.models  # noqa: F401  # isort: skip
 

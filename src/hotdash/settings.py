@@ -77,8 +77,8 @@ class Settings(BaseSettings):
     inbound_processor: bool = Field(
         default=True,
         description=(
-            "Map received webhooks in the web process, in a background thread. Off: run "
-            "`hotdash ingest process` instead."
+            "Map received webhooks as the job `inbound.process`, wherever jobs run (the web process on "
+            "SQLite, `hotdash worker`). Off: run `hotdash ingest process` instead."
         ),
     )
     secret_key: SecretStr | None = Field(
@@ -96,9 +96,38 @@ class Settings(BaseSettings):
     detection_scheduler: bool | None = Field(
         default=None,
         description=(
-            "Run detection rules in the web process: each minute, and right after ingest. Empty means on for "
-            "`hotdash serve`, off for an app built any other way (tests); ingested records are then still "
-            "evaluated at once, inline."
+            "Evaluate ingested records in a background thread of the web process and install the default "
+            "rules at startup. Empty means on for `hotdash serve`, off for an app built any other way "
+            "(tests); "
+            "ingested records are then still evaluated at once, inline. Scheduled rules run as the job "
+            "`detection.schedule`, wherever jobs run (HOTDASH_JOBS_IN_PROCESS or `hotdash worker`)."
+        ),
+    )
+
+    jobs_in_process: bool | None = Field(
+        default=None,
+        description=(
+            "Run the job queue's worker in the web process, in a background thread. Empty means on for "
+            "`hotdash serve` on SQLite (one command runs everything), off on PostgreSQL and for an app built "
+            "any other way; run `hotdash worker` where it is off."
+        ),
+    )
+    jobs_lease_seconds: float = Field(
+        default=300.0,
+        description=(
+            "How long a worker holds a job it claimed; a job whose worker died is taken up again after this."
+        ),
+    )
+    jobs_poll_seconds: float = Field(default=1.0, description="How often an idle job worker looks for work.")
+    jobs_retry_base_seconds: float = Field(
+        default=10.0, description="Wait after a job's first failure; it doubles with each further failure."
+    )
+    jobs_retry_max_seconds: float = Field(default=3600.0, description="Longest wait between two attempts.")
+    jobs_modules: str = Field(
+        default="",
+        description=(
+            "Extra modules (comma-separated) whose `register_jobs(registry)` adds job kinds and event "
+            "subscribers to the worker, for extensions and tests."
         ),
     )
 

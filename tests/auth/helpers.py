@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from hotdash.auth import service
 from hotdash.auth.models import Role
-from hotdash.db.session import session_factory, unit_of_work
+from hotdash.db.session import session_factory, writer_unit_of_work
 
 PASSWORD = "correct horse battery staple"
 CREATED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -34,7 +34,8 @@ def add_user(
     active: bool = True,
 ) -> int:
     """Commit a user straight to the database; return its id."""
-    with unit_of_work(session_factory(engine)) as session:
+    # A writer like any other (docs/architecture.md, "Writers on SQLite"): an app's job worker may be writing.
+    with writer_unit_of_work(session_factory(engine)) as session:
         user = service.create_user(
             session=session,
             email=email,
@@ -50,7 +51,7 @@ def add_user(
 
 def add_token(engine: Engine, email: str, name: str = "test token", *, now: datetime = CREATED) -> str:
     """Commit an API token for the user with `email`; return the token."""
-    with unit_of_work(session_factory(engine)) as session:
+    with writer_unit_of_work(session_factory(engine)) as session:
         user = service.find_user(session=session, email=email)
         assert user is not None
         return service.create_token(session=session, user=user, name=name, actor=None, now=now).token

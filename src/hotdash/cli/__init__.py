@@ -63,6 +63,11 @@ COMMANDS: dict[str, Lazy] = {
         "Detection rules: list, test, backtest, enable, import, export and run them; check an expression.",
     ),
     "sync": Lazy("hotdash.cli.sync:app", "Pull new and changed records from a source's API."),
+    "worker": Lazy(
+        "hotdash.cli.worker:worker",
+        "Run queued jobs and deliver stored events until stopped (SIGTERM or Ctrl+C finishes the job first).",
+    ),
+    "jobs": Lazy("hotdash.kernel.jobs.cli:app", "The job queue: list jobs, show one, retry failed ones."),
 }
 
 

@@ -47,6 +47,10 @@ def serve_app(settings: Settings, host: str | None = None, port: int | None = No
     if settings.detection_scheduler is None:
         # The server is where rules run each minute; say HOTDASH_DETECTION_SCHEDULER=false to turn it off.
         settings = settings.model_copy(update={"detection_scheduler": True})
+    if settings.jobs_in_process is None:
+        # The embedded default runs its jobs in the server's process; with PostgreSQL run `hotdash worker`.
+        in_process = settings.resolved_database_url().startswith("sqlite")
+        settings = settings.model_copy(update={"jobs_in_process": in_process})
     # Alembic logs "Context impl ..." each time a revision is read, and pages read it on every request.
     logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     uvicorn.run(

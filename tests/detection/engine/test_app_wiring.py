@@ -23,7 +23,8 @@ def test_the_scheduler_starts_with_the_app_and_stops_with_it(sqlite_url: str, sq
     app = create_app(Settings(database_url=sqlite_url, detection_scheduler=True))
     before = len(bus._handlers.get(RecordsUpserted, []))
     with TestClient(app):
-        assert _detection_threads() == {"detection-ingest", "detection-schedule"}
+        # Scheduled rules are a job now (tests/detection/engine/test_schedule_job.py), not a thread.
+        assert _detection_threads() == {"detection-ingest"}
         assert len(bus._handlers.get(RecordsUpserted, [])) == before + 1
         with session_factory(sqlite_engine)() as session:
             assert session.scalar(select(func.count()).select_from(Rule)) == len(DEFAULT_RULES)

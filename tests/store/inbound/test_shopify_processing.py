@@ -141,11 +141,13 @@ def test_a_shop_without_a_store_fails_until_one_is_set_up(live_server: LiveServe
     assert "no store has the domain 'hotdash-test.myshopify.com'" in (events(engine)["stranger"].error or "")
 
 
-def test_the_app_maps_deliveries_in_the_background(engine: Engine) -> None:
+def test_the_apps_job_worker_maps_deliveries_as_they_arrive(engine: Engine) -> None:
     add_store(engine)
     settings = Settings(
-        database_url=engine.url.render_as_string(hide_password=False), shopify_webhook_secret=SECRET
-    )  # type: ignore[arg-type]
+        database_url=engine.url.render_as_string(hide_password=False),
+        shopify_webhook_secret=SECRET,  # type: ignore[arg-type]
+        jobs_in_process=True,  # as `hotdash serve` on SQLite: the job `inbound.process` maps them
+    )
     url, stop = run_server(create_app(settings))
     try:
         body = order("40.00", "2026-11-30T10:00:00Z")
@@ -155,7 +157,7 @@ def test_the_app_maps_deliveries_in_the_background(engine: Engine) -> None:
         assert sent.status_code == 200
         deadline = time.monotonic() + 10
         while events(engine)["bg"].status == "pending":
-            assert time.monotonic() < deadline, "the background processor never mapped the delivery"
+            assert time.monotonic() < deadline, "the job worker never mapped the delivery"
             time.sleep(0.05)
     finally:
         stop()
@@ -192,6 +194,7 @@ def test_mapping_in_the_background_while_a_burst_arrives_loses_and_repeats_nothi
     settings = Settings(
         database_url=engine.url.render_as_string(hide_password=False),
         shopify_webhook_secret=SECRET,  # type: ignore[arg-type]
+        jobs_in_process=True,
     )
     url, stop = run_server(create_app(settings))
 

@@ -4,6 +4,9 @@ Each scheduled rule has its own second in the minute, from a stable hash of its 
 hit the database at :00. Record rules also run on the schedule, every `sweep_minutes`, as the safety net for
 changes that reach them without an ingest event (a related record changed, an import from another process).
 Ingested records are evaluated as soon as their transaction commits, only for the records touched.
+
+The schedule runs as the job queue's recurring job `detection.schedule` (`ScheduledRuns`): each run evaluates
+the rules that are due, in the job's transaction, and queues the job again for the next rule's second.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import threading
 import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -29,11 +32,15 @@ from hotdash.detection.evaluator import Evaluator, transient
 from hotdash.detection.expression import ENTITIES
 from hotdash.detection.models import Rule, RuleEvaluation, RuleKind
 from hotdash.events import RecordsUpserted
+from hotdash.kernel.jobs.registry import Registry
 from hotdash.store.entities import ENTITIES as RECORD_ENTITIES
 
 logger = logging.getLogger(__name__)
 
 RETRIES = 5  # attempts of a run the database refused as busy
+SCHEDULE_KIND = "detection.schedule"
+# The schedule job comes back at least this often, so a rule added or enabled meanwhile starts soon.
+RECHECK = timedelta(seconds=10)
 SCHEDULED = (RuleKind.time.value, RuleKind.metric.value, RuleKind.pattern.value)
 RECORD_KINDS = (RuleKind.record.value, RuleKind.time.value)
 # A change to these entities changes what rules on another entity see: re-evaluate the parent records.
@@ -48,6 +55,71 @@ def offset_seconds(key: str, period: float = 60.0) -> float:
     """Return a rule's stable second within the period, from its key."""
     digest = hashlib.sha256(key.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % int(period * 1000) / 1000
+
+
+def due_rules(
+    rules: Iterable[Rule],
+    now: datetime,
+    *,
+    period: float = 60.0,
+    sweep_minutes: int = 15,
+    last: dict[str, datetime] | None = None,
+) -> list[Rule]:
+    """Return the rules whose second in their period has come since they last ran."""
+    found = []
+    for rule in rules:
+        every = _period(rule, period, sweep_minutes)
+        offset = offset_seconds(rule.key, every)
+        slot = (now.timestamp() - offset) // every
+        ran = (last or {}).get(rule.key) or rule.last_evaluated_at
+        if ran is None or (ran.timestamp() - offset) // every < slot:
+            found.append(rule)
+    return found
+
+
+def next_due(
+    rules: Iterable[Rule], now: datetime, *, period: float = 60.0, sweep_minutes: int = 15
+) -> datetime:
+    """Return when the next rule's second comes (at most RECHECK from now, so new rules start soon)."""
+    soonest = now + RECHECK
+    for rule in rules:
+        every = _period(rule, period, sweep_minutes)
+        offset = offset_seconds(rule.key, every)
+        slot = (now.timestamp() - offset) // every
+        soonest = min(soonest, datetime.fromtimestamp((slot + 1) * every + offset, UTC))
+    return soonest
+
+
+def _period(rule: Rule, period: float, sweep_minutes: int) -> float:
+    return period if rule.kind in SCHEDULED else sweep_minutes * 60.0
+
+
+@dataclass
+class ScheduledRuns:
+    """The recurring job `detection.schedule`: runs the rules that are due, then says when to come back."""
+
+    clock: Clock
+    period: float = 60.0
+    sweep_minutes: int = 15
+    # Kept across runs: its compiled rules are reused, as the ingest thread's are.
+    evaluator: Evaluator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.evaluator = Evaluator(self.clock)
+
+    def __call__(self, *, session: Session, payload: dict[str, Any]) -> datetime:
+        """Evaluate the due rules in the job's transaction; return the time of the next rule's second."""
+        now = self.clock.now()
+        rules = list(service.list_rules(session=session, enabled_only=True))
+        due = due_rules(rules, now, period=self.period, sweep_minutes=self.sweep_minutes)
+        if due:
+            self.evaluator.run(session=session, rules=sorted(due, key=lambda r: r.key), trigger="schedule")
+        return next_due(rules, now, period=self.period, sweep_minutes=self.sweep_minutes)
+
+
+def register_jobs(registry: Registry, clock: Clock) -> None:
+    """Add detection's jobs: the recurring run of scheduled rules."""
+    registry.every(SCHEDULE_KIND, ScheduledRuns(clock))
 
 
 def run_cycle(
@@ -105,10 +177,10 @@ def evaluate_ingested(
 
 @dataclass
 class DetectionRunner:
-    """The app's detection worker: evaluates ingested records at once and scheduled rules each minute.
+    """The app's evaluation of ingested records, and `tick` for `hotdash rules run` in the foreground.
 
     With `background=False` (tests, one-off commands) an ingest event is evaluated inline, in its own unit of
-    work, as soon as the ingest commits; with `background=True` two daemon threads do the work.
+    work, as soon as the ingest commits; with `background=True` a daemon thread does the work.
     """
 
     factory: sessionmaker[Session]
@@ -157,13 +229,10 @@ class DetectionRunner:
         if not self.background or self._threads:
             return
         self._stop.clear()
-        for target, name in (
-            (self._ingest_loop, "detection-ingest"),
-            (self._schedule_loop, "detection-schedule"),
-        ):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        # Scheduled rules are the recurring job `detection.schedule` (run by the job worker), not a thread.
+        thread = threading.Thread(target=self._ingest_loop, name="detection-ingest", daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the worker threads, finishing the evaluation in progress."""
@@ -189,25 +258,9 @@ class DetectionRunner:
                     batch.append(more)
             self._evaluate_events(batch)
 
-    def _schedule_loop(self) -> None:
-        evaluator = Evaluator(self.clock)
-        while not self._stop.wait(1.0):
-            try:
-                self.tick(evaluator)
-            except Exception:
-                logger.exception("scheduled detection failed")
-
     def due(self, rules: Iterable[Rule], now: datetime) -> list[Rule]:
         """Return the rules whose second in the period has come since they last ran."""
-        found = []
-        for rule in rules:
-            period = self.period if rule.kind in SCHEDULED else self.sweep_minutes * 60.0
-            offset = offset_seconds(rule.key, period)
-            slot = (now.timestamp() - offset) // period
-            last = self._last.get(rule.key) or rule.last_evaluated_at
-            if last is None or (last.timestamp() - offset) // period < slot:
-                found.append(rule)
-        return found
+        return due_rules(rules, now, period=self.period, sweep_minutes=self.sweep_minutes, last=self._last)
 
     def tick(self, evaluator: Evaluator) -> list[RuleEvaluation]:
         """Run the rules that are due now; return their evaluations."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, or_, select, update
 from sqlalchemy.exc import OperationalError
@@ -26,6 +28,7 @@ from hotdash.store.models.ingest import InboundEvent
 logger = logging.getLogger(__name__)
 
 MAX_ERROR = 2000
+PROCESS_KIND = "inbound.process"
 
 
 @dataclass
@@ -70,9 +73,9 @@ class InboundProcessor:
         self._factory = writing_session_factory(engine)
         self._registry = registry
         self._clock = clock
-        self._batch_size = batch_size
+        self.batch_size = self._batch_size = batch_size
         self._max_attempts = max_attempts
-        # The thread and a CLI run could drain at once; within one process, one drain at a time.
+        # The job and a CLI run could drain at once; within one process, one drain at a time.
         self._lock = threading.Lock()
 
     def drain(self, *, limit: int | None = None) -> DrainResult:
@@ -100,20 +103,27 @@ class InboundProcessor:
             return connection.scalar(query) is not None
 
     def _batch(self, result: DrainResult, size: int, *, after: int) -> tuple[int, int]:
-        # Several processes may drain at once (web workers, the CLI): on PostgreSQL each takes rows the
+        with self._factory() as session:
+            taken = self.process_batch(session=session, result=result, size=size, after=after)
+            session.commit()
+        return taken
+
+    def process_batch(
+        self, *, session: Session, result: DrainResult, size: int | None = None, after: int = 0
+    ) -> tuple[int, int]:
+        """Map the next waiting deliveries in `session` (the caller commits); return (taken, last id)."""
+        # Several processes may drain at once (job workers, the CLI): on PostgreSQL each takes rows the
         # others have not locked; SQLite's IMMEDIATE transactions run one at a time (no FOR UPDATE there).
         query = (
             select(InboundEvent)
             .where(self._waiting(after))
             .order_by(InboundEvent.id)
-            .limit(size)
+            .limit(size or self._batch_size)
             .with_for_update(skip_locked=True)
         )
-        with self._factory() as session:
-            events = list(session.scalars(query))
-            for run in _runs_by_source(events):
-                self._run(session, run, result)
-            session.commit()
+        events = list(session.scalars(query))
+        for run in _runs_by_source(events):
+            self._run(session, run, result)
         return len(events), (events[-1].id if events else after)
 
     def _run(self, session: Session, events: list[InboundEvent], result: DrainResult) -> None:
@@ -186,41 +196,35 @@ class InboundProcessor:
         return int(count or 0)
 
 
-class ProcessorThread:
-    """Runs `drain` in the background whenever `wake` is called, and every `interval` seconds regardless."""
+@dataclass
+class ProcessInbound:
+    """The recurring job `inbound.process`: maps a batch of waiting deliveries in the job's transaction.
 
-    def __init__(self, processor: InboundProcessor, *, interval: float = 5.0) -> None:
-        self._processor = processor
-        self._interval = interval
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+    A full batch queues the job again at once; otherwise it comes back after `idle`. The webhook writer
+    makes it due at once whenever it stores new deliveries (`wake_recurring` in the same commit).
+    """
 
-    def wake(self) -> None:
-        """Ask for a drain soon (safe from any thread)."""
-        self._wake.set()
+    processor: InboundProcessor
+    clock: Clock
+    idle: timedelta = timedelta(seconds=30)
+    # Where this pass over the waiting deliveries has got to: as in `drain`, a delivery that failed is tried
+    # again in the next pass, not over and over ahead of the new ones.
+    _after: int = field(default=0, init=False)
 
-    def start(self) -> None:
-        """Start the thread."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="inbound-processor", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Finish the current batch and stop."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.wait(self._interval)
-            self._wake.clear()
-            if self._stopping.is_set():
-                return
-            try:
-                self._processor.drain()
-            except Exception:  # the database may be away for a moment; the next wake tries again
-                logger.exception("inbound processor drain failed")
+    def __call__(self, *, session: Session, payload: dict[str, Any]) -> datetime:
+        """Map one batch; return when to look again."""
+        result = DrainResult()
+        taken, last = self.processor.process_batch(session=session, result=result, after=self._after)
+        if taken:
+            logger.info(
+                "inbound: %d processed, %d ignored, %d failed",
+                result.processed,
+                result.ignored,
+                result.failed,
+            )
+        now = self.clock.now()
+        if taken >= self.processor.batch_size:
+            self._after = last
+            return now
+        self._after = 0
+        return now + self.idle

@@ -1,10 +1,12 @@
-"""The webhook machinery one app runs: the sources' receivers, the group-commit writer and the processor."""
+"""The webhook machinery one app runs: the sources' receivers, the group-commit writer and the processor.
+
+The processor itself runs as the job `inbound.process` (store/inbound/jobs), wherever jobs run."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hotdash.store.inbound.processor import InboundProcessor, ProcessorThread
+from hotdash.store.inbound.processor import InboundProcessor
 from hotdash.store.inbound.registry import Registry
 from hotdash.store.inbound.writer import GroupCommitWriter
 
@@ -16,4 +18,3 @@ class InboundRuntime:
     registry: Registry
     writer: GroupCommitWriter
     processor: InboundProcessor
-    thread: ProcessorThread

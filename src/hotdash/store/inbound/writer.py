@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, Table
 
 from hotdash.db.dialects import insert_new
+from hotdash.kernel.jobs.queue import wake_recurring
 from hotdash.store.inbound.delivery import Delivery
+from hotdash.store.inbound.processor import PROCESS_KIND
 from hotdash.store.models.ingest import InboundEvent
 
 logger = logging.getLogger(__name__)
@@ -111,6 +113,9 @@ class GroupCommitWriter:
                 stored_keys = insert_new(
                     connection, _TABLE, list(rows.values()), key=("source", "delivery_id")
                 )
+                if stored_keys:
+                    # In the same commit: whichever worker runs the mapping job sees it due at once.
+                    wake_recurring(connection=connection, key=PROCESS_KIND)
         except Exception as error:
             # Nothing of this batch is committed: every waiting request answers 503 and the sender retries.
             logger.exception("could not commit %d inbound deliveries", len(batch))
