@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotdash.kernel.tunables import Tunables
 from hotdash.store.calendar import BusinessCalendar, store_calendar
 from hotdash.store.models import Store
-from hotdash.tiles.thresholds import Thresholds
 from hotdash.tiles.windows import Window, WindowName, window_for
 
 CALENDAR_DAYS_BACK = 120
@@ -31,7 +31,7 @@ class TileContext:
     store: Store
     now: datetime
     window: Window
-    thresholds: Thresholds
+    thresholds: Tunables
     _calendar: BusinessCalendar | None = field(default=None, repr=False)
 
     @cached_property
@@ -72,7 +72,7 @@ def resolve_store(*, session: Session, store_id: int | None) -> Store:
 
 
 def make_context(
-    *, session: Session, store: Store, now: datetime, window: WindowName, thresholds: Thresholds
+    *, session: Session, store: Store, now: datetime, window: WindowName, thresholds: Tunables
 ) -> TileContext:
     """Build the context for `window` ending at `now` in the store's timezone."""
     return TileContext(

@@ -13,6 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+# Re-exported: the tiles' figures are in the tunables' units.
+from hotdash.kernel.tunables import Unit as Unit
+
 
 class Status(StrEnum):
     """How the business is doing in a tile's area, worst last."""
@@ -30,9 +33,6 @@ class Status(StrEnum):
     def worst(*statuses: Status) -> Status:
         """Return the most severe of `statuses` (ok if none)."""
         return max(statuses, key=lambda s: s.rank, default=Status.ok)
-
-
-Unit = Literal["money", "count", "percent", "minutes", "hours", "days", "score", "rate", "per_day"]
 
 
 class Trend(BaseModel):
