@@ -19,6 +19,8 @@ from hotdash.detection.expression.fields import Entity, Scope
 from hotdash.detection.expression.lexer import tokenize
 from hotdash.detection.expression.registry import DEMAND_DAYS, ENTITIES
 from hotdash.detection.expression.translate import Refused, Translator
+from hotdash.detection.expression.tunables import tunables_in
+from hotdash.kernel.tunables import LiveTunables
 
 MAX_NODES = 400
 MAX_DEPTH = 120
@@ -38,6 +40,7 @@ class CompiledRule:
     fields_used: tuple[str, ...]
     model: Any = field(repr=False)
     _entity: Entity = field(repr=False)
+    tunables_used: tuple[str, ...] = ()
 
     def select(self, *, store_id: int | None = None) -> Select[Any]:
         """Return SELECT id of the matching records (of one store if given), in id order."""
@@ -136,7 +139,9 @@ def _clock_params(clock: Clock) -> tuple[Any, Any, Any]:
     )
 
 
-def _translate(entity: str, expression: str, clock: Clock) -> CompiledRule | list[ExpressionError]:
+def _translate(
+    entity: str, expression: str, clock: Clock, tunables: LiveTunables | None = None
+) -> CompiledRule | list[ExpressionError]:
     found = _entity(entity, expression)
     if isinstance(found, ExpressionError):
         return [found]
@@ -144,12 +149,14 @@ def _translate(entity: str, expression: str, clock: Clock) -> CompiledRule | lis
     if tree is None:
         return errors
     now, today, since = _clock_params(clock)
-    translator = Translator(expression, found, Scope(found.model, now, today, since))
+    scope = Scope(found.model, now, today, since, tunables or LiveTunables())
+    translator = Translator(expression, found, scope)
     try:
         where = translator.condition(tree)
     except Refused as refused:
         return sorted(refused.errors, key=lambda e: e.offset)
-    return CompiledRule(entity, expression, where, tuple(translator.fields_used), found.model, found)
+    used = tuple(translator.fields_used)
+    return CompiledRule(entity, expression, where, used, found.model, found, tuple(tunables_in(expression)))
 
 
 def validate(entity: str, expression: str) -> list[ExpressionError]:
@@ -158,12 +165,15 @@ def validate(entity: str, expression: str) -> list[ExpressionError]:
     return result if isinstance(result, list) else []
 
 
-def compile_rule(entity: str, expression: str, *, clock: Clock | None = None) -> CompiledRule:
+def compile_rule(
+    entity: str, expression: str, *, clock: Clock | None = None, tunables: LiveTunables | None = None
+) -> CompiledRule:
     """Check a rule and compile it to a SQLAlchemy condition; raise RuleError if it is not valid.
 
-    `clock` gives "now" each time the compiled statement runs (the system clock by default).
+    `clock` gives "now" and `tunables` the values of `tunable('key')` each time the compiled statement runs
+    (the system clock and the registry's defaults unless given).
     """
-    result = _translate(entity, expression, clock or SystemClock())
+    result = _translate(entity, expression, clock or SystemClock(), tunables)
     if isinstance(result, list):
         raise RuleError(result)
     return result

@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Float, and_, case, cast, literal, null
+from sqlalchemy import BindParameter, ColumnElement, Float, case, cast, literal, null
 from sqlalchemy.orm import InstrumentedAttribute
 
 from hotdash.db.dialects import epoch_seconds
 from hotdash.detection.expression.types import FieldType
-
-OPEN_ORDER_STATUSES = ("unfulfilled", "partial")  # the Fulfillment tile's "open"
-OPEN_TICKET_STATUSES = ("new", "open", "pending", "on_hold")
+from hotdash.kernel.tunables import LiveTunables
+from hotdash.store import definitions
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,8 @@ class Scope:
     now: BindParameter[datetime]
     today: BindParameter[date]  # the UTC date of `now`
     since_28d: BindParameter[date]  # `today` less 28 days
+    # Read when the statement runs: a manager's change reaches a compiled (cached) rule at its next run.
+    tunables: LiveTunables = field(default_factory=LiveTunables)
 
 
 Builder = Callable[[Scope], ColumnElement[Any]]
@@ -105,20 +106,8 @@ def minutes_between(later: Any, earlier: Any) -> ColumnElement[Any]:
 
 
 def past_promise_hours(scope: Scope) -> ColumnElement[Any]:
-    """Return how many hours an order is past its promise, as the Fulfillment Health tile counts delays.
-
-    Open (unfulfilled or partial) and not cancelled: hours since ship-by, if passed. Shipped but not
-    delivered (status fulfilled) and not cancelled: hours since deliver-by, if passed. Otherwise 0.
-    """
-    t, now = scope.table, scope.now
-    live = t.cancelled_at.is_(None)
-    open_late = and_(live, t.fulfillment_status.in_(OPEN_ORDER_STATUSES), t.ship_by < now)
-    transit_late = and_(live, t.fulfillment_status == "fulfilled", t.deliver_by < now)
-    return case(
-        (open_late, hours_between(now, t.ship_by)),
-        (transit_late, hours_between(now, t.deliver_by)),
-        else_=literal(0.0, Float),
-    )
+    """Return how many hours an order is past its promise: the shared definition of a delayed order."""
+    return definitions.order_delay_hours(scope.table, scope.now)
 
 
 def ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, exists, false, func, literal, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Float, and_, case, func, literal, select
 
 from hotdash.detection.expression.entities_ops import EXTRA_ENTITIES
 from hotdash.detection.expression.fields import (
-    OPEN_TICKET_STATUSES,
     Entity,
     Field,
     Relation,
@@ -25,7 +23,9 @@ from hotdash.detection.expression.fields import (
     past_promise_hours,
     ratio,
 )
+from hotdash.detection.expression.tunables import tunable_bind
 from hotdash.detection.expression.types import FieldType as T
+from hotdash.store import definitions
 from hotdash.store.models import (
     Customer,
     InventoryLevel,
@@ -49,19 +49,19 @@ def _fields(*items: Field) -> dict[str, Field]:
 
 
 def _order_first(scope: Scope) -> ColumnElement[Any]:
-    earlier = aliased(Order)
-    t = scope.table
-    before = exists().where(
-        earlier.customer_id == t.customer_id,
-        earlier.cancelled_at.is_(None),
-        (earlier.placed_at < t.placed_at) | ((earlier.placed_at == t.placed_at) & (earlier.id < t.id)),
-    )
-    return and_(t.customer_id.is_not(None), ~before)
+    return definitions.order_is_first(scope.table)
 
 
 def _order_vip(scope: Scope) -> ColumnElement[Any]:
-    vip = select(Customer.is_vip).where(Customer.id == scope.table.customer_id).scalar_subquery()
-    return func.coalesce(vip, false())
+    return definitions.has_vip_customer(scope.table.customer_id)
+
+
+def _high_value(attribute: str) -> Any:
+    def build(scope: Scope) -> ColumnElement[Any]:
+        line = tunable_bind(scope.tunables, "cx.high_value_above")
+        return definitions.above(getattr(scope.table, attribute), line)
+
+    return build
 
 
 def _order_units(scope: Scope) -> ColumnElement[Any]:
@@ -120,8 +120,15 @@ ORDERS = Entity(
         derived(
             "is_delayed",
             T.bool,
-            "delay_hours > 0: past its promise now.",
-            lambda s: past_promise_hours(s) > literal(0.0, Float),
+            "Past its promise now (ship_by while unfulfilled or partial, deliver_by while shipped and not "
+            "delivered; never when cancelled): a delayed order, as Fulfillment Health counts it.",
+            lambda s: definitions.order_is_delayed(s.table, s.now),
+        ),
+        derived(
+            "is_high_value",
+            T.bool,
+            "total > tunable('cx.high_value_above'): a high-value order (guide: >$500).",
+            _high_value("total"),
         ),
         derived(
             "value",
@@ -165,7 +172,7 @@ CUSTOMERS = Entity(
             "is_first_order",
             T.bool,
             "Has exactly one order so far: a first-time buyer.",
-            lambda s: s.table.orders_count == 1,
+            lambda s: definitions.customer_is_first_time_buyer(s.table),
         ),
         derived(
             "open_tickets",
@@ -174,7 +181,7 @@ CUSTOMERS = Entity(
             lambda s: as_value(
                 select(func.count())
                 .select_from(Ticket)
-                .where(Ticket.customer_id == s.table.id, Ticket.status.in_(OPEN_TICKET_STATUSES))
+                .where(Ticket.customer_id == s.table.id, definitions.ticket_is_open(Ticket))
                 .scalar_subquery(),
                 T.number,
             ),
@@ -182,6 +189,11 @@ CUSTOMERS = Entity(
     ),
     in_store=lambda t, store_id: t.store_id == store_id,
 )
+
+
+def _high_value_issue(scope: Scope) -> ColumnElement[Any]:
+    return definitions.ticket_is_high_value(scope.table, tunable_bind(scope.tunables, "cx.high_value_above"))
+
 
 TICKETS = Entity(
     "tickets",
@@ -215,7 +227,21 @@ TICKETS = Entity(
             "is_open",
             T.bool,
             "Status is new, open, pending or on_hold.",
-            lambda s: s.table.status.in_(OPEN_TICKET_STATUSES),
+            lambda s: definitions.ticket_is_open(s.table),
+        ),
+        derived(
+            "is_high_value",
+            T.bool,
+            "Escalated with value_at_stake > tunable('cx.high_value_above'): a high-value issue (guide: "
+            ">$500).",
+            _high_value_issue,
+        ),
+        derived(
+            "is_urgent",
+            T.bool,
+            "On the urgent first-response SLA: priority urgent, a legal or regulatory threat, or a "
+            "high-value issue (the guide's 'Urgent Escalations (15-min SLA)').",
+            lambda s: definitions.ticket_is_urgent(s.table, tunable_bind(s.tunables, "cx.high_value_above")),
         ),
         derived(
             "first_response_minutes",

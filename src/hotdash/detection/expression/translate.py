@@ -454,5 +454,7 @@ class Translator:
         args = [self.visit(a).arg() for a in raw]
         result = function.check(args)
         if not isinstance(result, FieldType):
+            if result.startswith("unknown tunable"):
+                raise self.fail(node, "unknown_tunable", result, name=name)
             raise self.fail(node, "type", f"{function.signature} {result}", name=name)
         return Typed(function.build(args, self.scope), result)

@@ -17,6 +17,7 @@ from hotdash.detection.expression.errors import ExpressionError, RuleError
 from hotdash.detection.expression.fields import Scope
 from hotdash.detection.expression.translate import Refused, Translator
 from hotdash.detection.expression.types import FieldType
+from hotdash.kernel.tunables import LiveTunables
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ class CompiledValue:
     type: FieldType
 
 
-def compile_value(entity: str, text: str, *, clock: Clock | None = None) -> CompiledValue:
+def compile_value(
+    entity: str, text: str, *, clock: Clock | None = None, tunables: LiveTunables | None = None
+) -> CompiledValue:
     """Check a value expression (a field, a related field, arithmetic) and compile it; raise RuleError."""
     found = _entity(entity, text)
     if isinstance(found, ExpressionError):
@@ -38,7 +41,7 @@ def compile_value(entity: str, text: str, *, clock: Clock | None = None) -> Comp
     if tree is None:
         raise RuleError(errors)
     now, today, since = _clock_params(clock or SystemClock())
-    translator = Translator(text, found, Scope(found.model, now, today, since))
+    translator = Translator(text, found, Scope(found.model, now, today, since, tunables or LiveTunables()))
     try:
         typed = translator.visit(tree)
     except Refused as refused:

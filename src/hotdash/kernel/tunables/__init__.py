@@ -7,6 +7,7 @@ changes. Tiles read them by key, and default rules name them, so one change move
 from hotdash.kernel.tunables.models import TunableOverride
 from hotdash.kernel.tunables.registry import BY_KEY, ORDERED, REGISTRY, Tunable, Unit
 from hotdash.kernel.tunables.values import (
+    LiveTunables,
     TunableError,
     Tunables,
     check,
@@ -20,6 +21,7 @@ __all__ = [
     "BY_KEY",
     "ORDERED",
     "REGISTRY",
+    "LiveTunables",
     "Tunable",
     "TunableError",
     "TunableOverride",

@@ -114,3 +114,22 @@ def remove_override(*, session: Session, key: str) -> tuple[float | None, Tunabl
     session.delete(row)
     session.flush()
     return current[key], load_tunables(session=session)
+
+
+class LiveTunables:
+    """The values compiled rules read each time they run; whoever runs them refreshes it first.
+
+    A compiled rule is kept for as long as its definition does not change, while a manager may change a
+    tunable at any moment: the rule holds this object, not the numbers, and binds the number at execution.
+    """
+
+    def __init__(self, values: Mapping[str, float] | None = None) -> None:
+        self.values: Mapping[str, float] = values if values is not None else Tunables()
+
+    def refresh(self, session: Session) -> None:
+        """Read the values in force now."""
+        self.values = load_tunables(session=session)
+
+    def get(self, key: str) -> float:
+        """Return the value of one tunable (KeyError for an unknown name: validation refuses those)."""
+        return float(self.values[key])

@@ -1,0 +1,53 @@
+"""Metric and pattern thresholds given as tunable names, resolved to numbers when the rule runs.
+
+A threshold is a number (`5`) or a tunable's name, optionally plus or minus a number:
+`"fulfillment.investigate_min"`, `"fulfillment.critical_above + 1"`. The offset exists because the guide
+writes some lines as "more than 15" while a threshold is met at ">=": for a count, "> 15" is ">= 15 + 1".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from hotdash.kernel.tunables import BY_KEY, unknown_message
+
+REFERENCE = re.compile(r"^\s*([a-z][a-z0-9_]*\.[a-z0-9_]+)\s*(?:([+-])\s*(\d+(?:\.\d+)?))?\s*$")
+
+
+def parse_reference(text: str) -> tuple[str, float]:
+    """Return (tunable key, offset) of a threshold written as a name; ValueError says what is wrong."""
+    found = REFERENCE.match(text)
+    if found is None:
+        raise ValueError(
+            f"threshold {text!r} is neither a number nor a tunable's name "
+            "(e.g. 'fulfillment.investigate_min' or 'fulfillment.critical_above + 1')"
+        )
+    key, sign, amount = found.groups()
+    if key not in BY_KEY:
+        raise ValueError(unknown_message(key))
+    offset = float(amount or 0)
+    return key, -offset if sign == "-" else offset
+
+
+def tunables_of(thresholds: Mapping[str, float | str] | None) -> list[str]:
+    """Return the tunables a rule's thresholds name, in severity order of the mapping."""
+    found: list[str] = []
+    for limit in (thresholds or {}).values():
+        if isinstance(limit, str):
+            key = parse_reference(limit)[0]
+            if key not in found:
+                found.append(key)
+    return found
+
+
+def resolve(thresholds: Mapping[str, float | str] | None, values: Mapping[str, float]) -> dict[str, float]:
+    """Return the thresholds as numbers, each name replaced by its tunable's value in `values`."""
+    resolved: dict[str, float] = {}
+    for severity, limit in (thresholds or {}).items():
+        if isinstance(limit, str):
+            key, offset = parse_reference(limit)
+            resolved[severity] = float(values[key]) + offset
+        else:
+            resolved[severity] = float(limit)
+    return resolved
