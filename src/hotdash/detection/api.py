@@ -20,7 +20,7 @@ from hotdash.auth.errors import ApiError
 from hotdash.auth.models import Role, User
 from hotdash.db.session import DbSession
 from hotdash.detection import backtest as backtests
-from hotdash.detection import detections, service
+from hotdash.detection import detections, service, thresholds
 from hotdash.detection.evaluator import Evaluator
 from hotdash.detection.schemas import (
     DetectionOut,
@@ -33,6 +33,7 @@ from hotdash.detection.schemas import (
     SnoozeIn,
     StatusName,
 )
+from hotdash.kernel.tunables import load_tunables
 
 rules_router = APIRouter(prefix="/api/v1/rules", tags=["rules"])
 detections_router = APIRouter(prefix="/api/v1/detections", tags=["detections"])
@@ -74,7 +75,11 @@ def _errors() -> Iterator[None]:
 def list_rules(session: DbSession) -> list[RuleOut]:
     """Return every rule with its state (broken, last error) and its number of unresolved detections."""
     counts = service.open_counts(session=session)
-    return [RuleOut.of(r, counts.get(r.id, 0)) for r in service.list_rules(session=session)]
+    values = load_tunables(session=session)
+    return [
+        RuleOut.of(r, counts.get(r.id, 0), thresholds.in_force(session, thresholds.used_by(r), values))
+        for r in service.list_rules(session=session)
+    ]
 
 
 @rules_router.post("", status_code=201, summary="Create a rule (managers)")
@@ -100,7 +105,8 @@ def check_rule(body: RuleSpec, session: DbSession) -> CheckResult:
 def get_rule(key: str, session: DbSession) -> RuleOut:
     with _errors():
         rule = service.get_rule(session=session, key=key)
-        return RuleOut.of(rule, service.open_counts(session=session).get(rule.id, 0))
+        used = thresholds.in_force(session, thresholds.used_by(rule))
+        return RuleOut.of(rule, service.open_counts(session=session).get(rule.id, 0), used)
 
 
 @rules_router.patch("/{key}", summary="Change a rule (managers)")

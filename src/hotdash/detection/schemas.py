@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotdash.detection.models import Detection, Rule, RuleEvaluation, Severity
-from hotdash.detection.thresholds import parse_reference
+from hotdash.detection.thresholds import TunableUse, parse_reference
 from hotdash.detection.tilemap import tile_of
 
 KindName = Literal["record", "time", "metric", "pattern"]
@@ -171,10 +171,14 @@ class RuleOut(BaseModel):
     version: int
     is_default: bool
     open_detections: int = 0
+    tunables: list[TunableUse] = Field(
+        default_factory=list, description="the tunables the rule reads, with their values in force"
+    )
 
     @classmethod
-    def of(cls, rule: Rule, open_detections: int = 0) -> RuleOut:
+    def of(cls, rule: Rule, open_detections: int = 0, tunables: list[TunableUse] | None = None) -> RuleOut:
         return cls(
+            tunables=tunables or [],
             id=rule.id,
             definition=definition_of(rule),
             broken=rule.broken,

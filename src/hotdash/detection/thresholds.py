@@ -7,10 +7,30 @@ writes some lines as "more than 15" while a threshold is met at ">=": for a coun
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
+from typing import Any
 
-from hotdash.kernel.tunables import BY_KEY, unknown_message
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from hotdash.clock import SystemClock
+from hotdash.detection import plans
+from hotdash.detection.expression import RuleError
+from hotdash.kernel.tunables import BY_KEY, Tunables, Unit, load_tunables, unknown_message
+
+
+class TunableUse(BaseModel):
+    """A tunable a rule reads, with its value in force (the thresholds page changes it)."""
+
+    key: str
+    label: str
+    value: float
+    default: float
+    unit: Unit
+    is_default: bool
+
 
 REFERENCE = re.compile(r"^\s*([a-z][a-z0-9_]*\.[a-z0-9_]+)\s*(?:([+-])\s*(\d+(?:\.\d+)?))?\s*$")
 
@@ -51,3 +71,38 @@ def resolve(thresholds: Mapping[str, float | str] | None, values: Mapping[str, f
         else:
             resolved[severity] = float(limit)
     return resolved
+
+
+def used_by(rule: Any) -> list[str]:
+    """Return every tunable a stored rule reads: in its condition (directly or through a field such as
+    `is_high_value`) and in its thresholds. A condition that no longer compiles reads none."""
+    found: list[str] = []
+    try:
+        condition = plans.condition(
+            rule.entity, rule.expression or "", SystemClock(), rule.template_field, rule.template_instances
+        )
+    except (RuleError, plans.DefinitionError):
+        condition = None
+    if condition is not None and condition.compiled is not None:
+        found += condition.compiled.tunables_used
+    # A stored threshold naming a tunable since removed reads none: the rule's run reports it as broken.
+    with contextlib.suppress(ValueError):
+        found += [key for key in tunables_of(rule.thresholds) if key not in found]
+    return found
+
+
+def in_force(session: Session, keys: list[str], values: Tunables | None = None) -> list[TunableUse]:
+    """Return the tunables `keys` with their values in force (read unless given), for a rule's page."""
+    values = values if values is not None else load_tunables(session=session)
+    return [
+        TunableUse(
+            key=key,
+            label=BY_KEY[key].label,
+            value=values[key],
+            default=BY_KEY[key].default,
+            unit=BY_KEY[key].unit,
+            is_default=values.is_default(key),
+        )
+        for key in keys
+        if key in BY_KEY
+    ]

@@ -19,7 +19,6 @@ from hotdash.detection.expression.fields import Entity, Scope
 from hotdash.detection.expression.lexer import tokenize
 from hotdash.detection.expression.registry import DEMAND_DAYS, ENTITIES
 from hotdash.detection.expression.translate import Refused, Translator
-from hotdash.detection.expression.tunables import tunables_in
 from hotdash.kernel.tunables import LiveTunables
 
 MAX_NODES = 400
@@ -156,7 +155,8 @@ def _translate(
     except Refused as refused:
         return sorted(refused.errors, key=lambda e: e.offset)
     used = tuple(translator.fields_used)
-    return CompiledRule(entity, expression, where, used, found.model, found, tuple(tunables_in(expression)))
+    read = tuple(translator.tunables_used)
+    return CompiledRule(entity, expression, where, used, found.model, found, read)
 
 
 def validate(entity: str, expression: str) -> list[ExpressionError]:

@@ -55,12 +55,14 @@ REFUNDS = Entity(
             lambda s: definitions.refund_needs_approval(
                 s.table, tunable_bind(s.tunables, "cx.refund_approval_above")
             ),
+            ("cx.refund_approval_above",),
         ),
         derived(
             "is_high_value",
             T.bool,
             "amount > tunable('cx.high_value_above') (guide: high-value issues >$500).",
             lambda s: definitions.above(s.table.amount, tunable_bind(s.tunables, "cx.high_value_above")),
+            ("cx.high_value_above",),
         ),
     ),
     {"order": Relation("order", "orders", "The order refunded.", "order_id")},

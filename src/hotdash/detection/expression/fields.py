@@ -40,6 +40,7 @@ class Field:
     help: str
     build: Builder
     derived: bool = False
+    tunables: tuple[str, ...] = ()  # the tunables its SQL reads, shown on the pages of rules that use it
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,11 @@ def column(name: str, kind: FieldType, help_text: str, attribute: str | None = N
     return Field(name, kind, help_text, build)
 
 
-def derived(name: str, kind: FieldType, help_text: str, build: Builder) -> Field:
-    """Return a field computed in SQL from the record (and maybe related tables and the clock)."""
-    return Field(name, kind, help_text, build, derived=True)
+def derived(
+    name: str, kind: FieldType, help_text: str, build: Builder, tunables: tuple[str, ...] = ()
+) -> Field:
+    """Return a field computed in SQL from the record (and maybe related tables, the clock, tunables)."""
+    return Field(name, kind, help_text, build, derived=True, tunables=tunables)
 
 
 def as_value(value: Any, kind: FieldType) -> ColumnElement[Any]:

@@ -41,6 +41,7 @@ from hotdash.store.models import (
     Ticket,
 )
 
+HIGH_VALUE = ("cx.high_value_above",)
 DEMAND_DAYS = 28  # the look-back of skus.units_28d, daily_demand and days_of_cover
 
 
@@ -129,6 +130,7 @@ ORDERS = Entity(
             T.bool,
             "total > tunable('cx.high_value_above'): a high-value order (guide: >$500).",
             _high_value("total"),
+            HIGH_VALUE,
         ),
         derived(
             "value",
@@ -235,6 +237,7 @@ TICKETS = Entity(
             "Escalated with value_at_stake > tunable('cx.high_value_above'): a high-value issue (guide: "
             ">$500).",
             _high_value_issue,
+            HIGH_VALUE,
         ),
         derived(
             "is_urgent",
@@ -242,6 +245,7 @@ TICKETS = Entity(
             "On the urgent first-response SLA: priority urgent, a legal or regulatory threat, or a "
             "high-value issue (the guide's 'Urgent Escalations (15-min SLA)').",
             lambda s: definitions.ticket_is_urgent(s.table, tunable_bind(s.tunables, "cx.high_value_above")),
+            HIGH_VALUE,
         ),
         derived(
             "first_response_minutes",

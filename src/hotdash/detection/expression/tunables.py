@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import sqlglot
 from sqlalchemy import ColumnElement, Float, bindparam
-from sqlglot import exp
 
 from hotdash.detection.expression.fields import Scope
 from hotdash.detection.expression.types import FieldType
@@ -44,18 +42,3 @@ def tunable_bind(live: Any, key: str) -> ColumnElement[Any]:
         "tunable", callable_=lambda: live.get(key), type_=Float(), unique=True
     )
     return param
-
-
-def tunables_in(expression: str) -> list[str]:
-    """Return the tunables an expression names, in order of first use (none if it does not parse)."""
-    try:
-        tree = sqlglot.parse_one(expression) if expression.strip() else None
-    except (sqlglot.errors.ParseError, RecursionError, ValueError):
-        return []
-    found: list[str] = []
-    for node in tree.walk() if tree is not None else ():
-        if isinstance(node, exp.Anonymous) and node.name.lower() == NAME and len(node.expressions) == 1:
-            arg = node.expressions[0]
-            if isinstance(arg, exp.Literal) and arg.is_string and arg.this not in found:
-                found.append(str(arg.this))
-    return found
