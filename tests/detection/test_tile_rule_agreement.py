@@ -27,7 +27,7 @@ from hotdash.detection.models import Rule
 from hotdash.kernel.tunables import load_tunables
 from hotdash.store.demo.service import generate_demo
 from hotdash.store.models import Location, Order, Refund, Store, Ticket
-from hotdash.tiles import cx, fulfillment
+from hotdash.tiles import cx, fulfillment, inventory
 from hotdash.tiles.context import make_context
 from hotdash.tiles.schemas import TileResult
 from hotdash.tiles.service import set_threshold
@@ -274,3 +274,47 @@ def test_legal_and_regulatory_threats_are_the_same_records(session: Session) -> 
     assert len(by_hand) == 2
     _change(session, "cx.high_value_above", 900)
     assert _threats(session) == by_hand
+
+
+# P0-P3 SKUs -------------------------------------------------------------------------------------------------
+
+
+def _stockout_sets(session: Session) -> dict[str, set[int]]:
+    """Return the SKUs at each stockout priority, after checking the tile and the four rules agree."""
+    tile = _tile(session, inventory)
+    found = {}
+    for level in ("P0", "P1", "P2", "P3"):
+        shown = _listed(tile, level.lower())
+        assert shown == _rule_ids(session, f"inventory.stockout_{level.lower()}"), level
+        found[level] = shown
+    return found
+
+
+def test_stockout_priorities_are_the_same_skus(session: Session) -> None:
+    before = _stockout_sets(session)
+    # The issue's example: the tile showed 3 P0 SKUs and the rule found 2 (5 units a day made a top seller).
+    assert before == {
+        "P0": {21, 72, 137},
+        "P1": {64, 133},
+        "P2": {115},
+        "P3": {20, 27, 37, 39, 73, 103, 112, 119},
+    }
+
+    # P0 up to the P1 line: every top seller under 7 days is now P0, none is P1.
+    _change(session, "inventory.p1_cover_days", 7)
+    _change(session, "inventory.p0_cover_days", 7)
+    raised = _stockout_sets(session)
+    assert raised["P0"] == before["P0"] | before["P1"]
+    assert raised["P1"] == set()
+    assert raised["P2"] >= before["P2"]
+    assert raised["P3"] >= before["P3"]
+    assert raised == {"P0": {21, 64, 72, 133, 137}, "P1": set(), "P2": {93, 115}, "P3": before["P3"]}
+
+    # Fewer top sellers: a former top seller under 3 days of cover is now a mid seller's P2.
+    _change(session, "inventory.p0_cover_days", 3)
+    _change(session, "inventory.top_seller_pct", 1)
+    fewer = _stockout_sets(session)
+    assert fewer["P0"] < before["P0"]
+    assert before["P0"] - fewer["P0"] <= fewer["P2"]
+    # 1% of the catalogue: SKUs 64 and 133 (3-7 days of cover) are mid sellers now, not at risk.
+    assert fewer == {"P0": {21, 137}, "P1": set(), "P2": {72, 115}, "P3": before["P3"]}

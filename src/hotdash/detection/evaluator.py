@@ -22,6 +22,7 @@ from hotdash.db.types import UTCDateTime
 from hotdash.detection import calendar as cal
 from hotdash.detection import plans
 from hotdash.detection.expression import ENTITIES
+from hotdash.detection.expression.fields import StoreRun
 from hotdash.detection.hints import hints
 from hotdash.detection.lifecycle import Changes, Match, RecordMatches, apply, sleepers_due
 from hotdash.detection.models import Detection, Rule, RuleEvaluation, RuleKind, Severity
@@ -119,6 +120,7 @@ class Evaluator:
         self._pinned = PinnedClock(clock.now())
         # Compiled rules bind tunables from here at execution; each run reads the values in force first.
         self.tunables = LiveTunables()
+        self.store_run = StoreRun()  # the store of the query running now, for per-store fields
         self._cache: dict[tuple[int, int, str], Any] = {}
         self._sizes: dict[tuple[str, int], tuple[int, datetime]] = {}
 
@@ -243,6 +245,7 @@ class Evaluator:
     ) -> dict[str, Match] | RecordMatches | None:
         if not self._active(run, rule, store):
             return None
+        self.store_run.begin(session=run.session, store=store, now=run.now, values=self.tunables.values)
         if rule.kind in (RuleKind.record.value, RuleKind.time.value):
             return self._record_matches(run, rule, store, record_ids)
         if rule.kind == RuleKind.metric.value:
@@ -268,6 +271,7 @@ class Evaluator:
                 rule.template_field,
                 rule.template_instances,
                 self.tunables,
+                self.store_run,
             ),
         )
         return built.sql
@@ -288,7 +292,7 @@ class Evaluator:
         return self._compiled(
             rule,
             f"{part}:{entity}:{text}",
-            lambda: plans.value(entity, text, self._pinned, part, kinds, self.tunables),
+            lambda: plans.value(entity, text, self._pinned, part, kinds, self.tunables, self.store_run),
         )
 
     # Record and time rules ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy import Integer, case, func, select
 from sqlalchemy.orm import Session
 
 from hotdash.kernel.tunables import load_tunables
+from hotdash.store.demand import sku_demand
 from hotdash.store.models import (
     InventoryLevel,
     PageTraffic,
@@ -23,7 +24,6 @@ from hotdash.store.models import (
     TeamMember,
     Ticket,
 )
-from hotdash.tiles.demand import sku_demand
 from hotdash.web.record_cells import Cell, Column, Ctx, RecordTable, num, text
 
 # How far back a team member's figures and a page's traffic comparison look.

@@ -2,18 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import BindParameter, ColumnElement, Float, case, cast, literal, null
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hotdash.db.dialects import epoch_seconds
 from hotdash.detection.expression.types import FieldType
 from hotdash.kernel.tunables import LiveTunables
 from hotdash.store import definitions
+from hotdash.store.models import Store
+from hotdash.store.sellers import Assessment, assess
+
+
+class StoreRun:
+    """The store a compiled rule is running on, for what is worked out per store in Python rather than SQL
+    (the seller tiers and the stockout matrix, `hotdash.store.sellers`): the evaluator begins each store's
+    queries with `begin`, and the rule binds the answer as a parameter when it runs."""
+
+    def __init__(self) -> None:
+        self._at: tuple[Session, Store | None, datetime, Mapping[str, float]] | None = None
+        self._assessed: Assessment | None = None
+
+    def begin(
+        self, *, session: Session, store: Store | None, now: datetime, values: Mapping[str, float]
+    ) -> None:
+        """Run the next queries on `store` (None: a store that does not exist) at `now` with `values`."""
+        if self._at is None or self._at[1:] != (store, now, values) or self._at[0] is not session:
+            self._at, self._assessed = (session, store, now, values), None
+
+    def assessment(self) -> Assessment:
+        """Return the store's stockout assessment (worked out once per store and run)."""
+        if self._at is None:
+            raise RuntimeError(
+                "seller tiers and stockout priorities are known only while a rule runs on a store"
+            )
+        if self._assessed is None:
+            session, store, now, values = self._at
+            if store is None:
+                self._assessed = Assessment.empty(now)
+            else:
+                tz = ZoneInfo(store.timezone)
+                self._assessed = assess(session=session, store_id=store.id, now=now, tz=tz, values=values)
+        return self._assessed
 
 
 @dataclass(frozen=True)
@@ -26,6 +61,7 @@ class Scope:
     since_28d: BindParameter[date]  # `today` less 28 days
     # Read when the statement runs: a manager's change reaches a compiled (cached) rule at its next run.
     tunables: LiveTunables = field(default_factory=LiveTunables)
+    store_run: StoreRun = field(default_factory=StoreRun)
 
 
 Builder = Callable[[Scope], ColumnElement[Any]]

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from hotdash.detection.expression.entities_ops import EXTRA_ENTITIES
+from hotdash.detection.expression.entities_skus import SKUS
 from hotdash.detection.expression.fields import (
     Entity,
     Field,
@@ -35,14 +36,11 @@ from hotdash.store.models import (
     PageTraffic,
     Product,
     Shipment,
-    Sku,
-    SkuSalesDaily,
     Supplier,
     Ticket,
 )
 
 HIGH_VALUE = ("cx.high_value_above",)
-DEMAND_DAYS = 28  # the look-back of skus.units_28d, daily_demand and days_of_cover
 
 
 def _fields(*items: Field) -> dict[str, Field]:
@@ -311,82 +309,6 @@ SHIPMENTS = Entity(
     in_store=lambda t, store_id: t.order_id.in_(select(Order.id).where(Order.store_id == store_id)),
 )
 
-
-def _stock(attribute: str) -> Any:
-    def build(scope: Scope) -> ColumnElement[Any]:
-        held = (
-            select(func.coalesce(func.sum(getattr(InventoryLevel, attribute)), 0))
-            .join(Location, Location.id == InventoryLevel.location_id)
-            .where(InventoryLevel.sku_id == scope.table.id, Location.is_active)
-        )
-        return as_value(held.scalar_subquery(), T.number)
-
-    return build
-
-
-def _units_28d(scope: Scope) -> ColumnElement[Any]:
-    sold = select(func.coalesce(func.sum(SkuSalesDaily.units), 0)).where(
-        SkuSalesDaily.sku_id == scope.table.id,
-        SkuSalesDaily.day >= scope.since_28d,
-        SkuSalesDaily.day < scope.today,
-    )
-    return as_value(sold.scalar_subquery(), T.number)
-
-
-def _daily_demand(scope: Scope) -> ColumnElement[Any]:
-    return _units_28d(scope) / literal(float(DEMAND_DAYS), Float)
-
-
-SKUS = Entity(
-    "skus",
-    Sku,
-    "Sellable, stockable variants of products.",
-    _fields(
-        column("sku", T.text, "The merchant's SKU code."),
-        column("title", T.text, "The variant's title."),
-        column("price", T.money, "List price."),
-        column("unit_cost", T.money, "What one unit costs us, if known."),
-        column("tags", T.text, "Comma-separated tags."),
-        column("is_active", T.bool, "Still sold."),
-        column("created_at", T.timestamp, "When it was created."),
-        column("updated_at", T.timestamp, "Last change in the source system."),
-        derived(
-            "available",
-            T.number,
-            "Units available (on hand less committed) over active locations.",
-            _stock("available"),
-        ),
-        derived("on_hand", T.number, "Units on hand over active locations.", _stock("on_hand")),
-        derived(
-            "incoming", T.number, "Units on open purchase orders over active locations.", _stock("incoming")
-        ),
-        derived(
-            "units_28d",
-            T.number,
-            f"Units sold on the {DEMAND_DAYS} whole UTC days before today (from the daily sales rollup).",
-            _units_28d,
-        ),
-        derived("daily_demand", T.number, f"units_28d / {DEMAND_DAYS}: units sold per day.", _daily_demand),
-        derived(
-            "days_of_cover",
-            T.number,
-            "available / daily_demand: days the stock lasts at the recent pace; NULL without sales. A plain "
-            "28-day mean, simpler than the Inventory tile's recency-weighted rate.",
-            lambda s: ratio(_stock("available")(s), _daily_demand(s)),
-        ),
-        derived(
-            "margin",
-            T.money,
-            "price - unit_cost; NULL without a cost.",
-            lambda s: as_value(s.table.price, T.money) - as_value(s.table.unit_cost, T.money),
-        ),
-    ),
-    {
-        "product": Relation("product", "products", "The product it is a variant of.", "product_id"),
-        "supplier": Relation("supplier", "suppliers", "Who we reorder it from.", "supplier_id"),
-    },
-    in_store=lambda t, store_id: t.product_id.in_(select(Product.id).where(Product.store_id == store_id)),
-)
 
 INVENTORY_LEVELS = Entity(
     "inventory_levels",

@@ -411,7 +411,8 @@ class Translator:
         field = self._field(related, name, node, relation_name)
         self._use(f"{relation_name}.{name}", field.tunables)
         alias = aliased(related.model)
-        inner = Scope(alias, self.scope.now, self.scope.today, self.scope.since_28d, self.scope.tunables)
+        s = self.scope
+        inner = Scope(alias, s.now, s.today, s.since_28d, s.tunables, s.store_run)
         key = getattr(self.scope.table, relation.foreign_key)
         value = select(field.build(inner)).where(alias.id == key).scalar_subquery()
         return Typed(value, field.type)
