@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, false, func, select
 
 from hotdash.detection.expression.entities_ops import EXTRA_ENTITIES
 from hotdash.detection.expression.entities_skus import SKUS
@@ -121,7 +121,8 @@ ORDERS = Entity(
             T.bool,
             "Past its promise now (ship_by while unfulfilled or partial, deliver_by while shipped and not "
             "delivered; never when cancelled): a delayed order, as Fulfillment Health counts it.",
-            lambda s: definitions.order_is_delayed(s.table, s.now),
+            # Never NULL (a missing promise is not a delay), so that NOT is_delayed selects those orders.
+            lambda s: func.coalesce(definitions.order_is_delayed(s.table, s.now), false()),
         ),
         derived(
             "is_high_value",
