@@ -245,7 +245,7 @@ class Evaluator:
     ) -> dict[str, Match] | RecordMatches | None:
         if not self._active(run, rule, store):
             return None
-        self.store_run.begin(session=run.session, store=store, now=run.now, values=self.tunables.values)
+        self.begin_store(run, store)
         if rule.kind in (RuleKind.record.value, RuleKind.time.value):
             return self._record_matches(run, rule, store, record_ids)
         if rule.kind == RuleKind.metric.value:
@@ -253,6 +253,10 @@ class Evaluator:
         if rule.kind == RuleKind.pattern.value:
             return self._pattern_matches(run, rule, store)
         raise plans.DefinitionError("kind", f"unknown rule kind {rule.kind!r}")
+
+    def begin_store(self, run: Run, store: Store) -> None:
+        """Point the compiled rules' per-store fields (seller tiers, stockout priorities) at `store`."""
+        self.store_run.begin(session=run.session, store=store, now=run.now, values=self.tunables.values)
 
     def _compiled(self, rule: Rule, part: str, build: Any) -> Any:
         key = (rule.id, rule.version, part)
