@@ -255,6 +255,13 @@ def test_urgent_tickets_past_their_sla_are_the_same_records(session: Session) ->
     # Raising the high-value line takes no breach off the urgent SLA here: both are threats.
     _change(session, "cx.high_value_above", 900)
     assert _sla_sets(session) == (breached, urgent)
+    # The SLAs themselves. Both threats came in overnight and the store opened 30 minutes before DEMO_NOW:
+    # each has waited exactly 30 business minutes, breached under a 29-minute SLA, not under 30 (the line).
+    _change(session, "cx.first_response_minutes", 1)
+    _change(session, "cx.urgent_first_response_minutes", 29)
+    assert _sla_sets(session) == ({423, 425}, {423, 425})
+    _change(session, "cx.urgent_first_response_minutes", 30)
+    assert _sla_sets(session) == (set(), set())
 
 
 def _threats(session: Session) -> set[int]:

@@ -203,27 +203,26 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "key": "cx.first_response_sla_urgent",
-        "name": "Urgent ticket past its 15-minute first-response SLA",
+        "name": "Urgent ticket past its first-response SLA",
         "description": "Guide: urgent escalations (15-min SLA): legal and regulatory threats, high-value "
         "issues, and priority urgent. Business minutes, in the store's hours.",
         "tile": "cx",
         "kind": "time",
         "entity": "tickets",
-        "expression": f"{UNANSWERED} AND is_urgent",
-        "sla_field": "created_at",
-        "sla_business_minutes": 15,
+        "expression": f"{UNANSWERED} AND is_urgent "
+        "AND sla_breached(created_at, 'cx.urgent_first_response_minutes')",
         "severity": "critical",
     },
     {
         "key": "cx.first_response_sla",
-        "name": "Ticket past its 60-minute first-response SLA",
-        "description": "Non-urgent tickets: 60 business minutes to a first reply (the SLA tile's default).",
+        "name": "Ticket past its first-response SLA",
+        "description": "Non-urgent tickets: cx.first_response_minutes (60) business minutes to a first "
+        "reply, as the CX tile counts them.",
         "tile": "cx",
         "kind": "time",
         "entity": "tickets",
-        "expression": f"{UNANSWERED} AND NOT is_urgent",
-        "sla_field": "created_at",
-        "sla_business_minutes": 60,
+        "expression": f"{UNANSWERED} AND NOT is_urgent "
+        "AND sla_breached(created_at, 'cx.first_response_minutes')",
         "severity": "warning",
     },
     {
@@ -241,14 +240,12 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "key": "cx.resolution_sla",
-        "name": "Ticket open past its 2-hour resolution SLA",
+        "name": "Ticket open past its resolution SLA",
         "description": "Guide: <2 hour resolution for 90% of issues. Business hours.",
         "tile": "cx",
         "kind": "time",
         "entity": "tickets",
-        "expression": "is_open",
-        "sla_field": "created_at",
-        "sla_business_minutes": 120,
+        "expression": "is_open AND sla_breached(created_at, 'cx.resolution_hours')",
         "severity": "info",
     },
     {

@@ -12,6 +12,7 @@ from sqlalchemy import BindParameter, ColumnElement, Float, case, cast, literal,
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hotdash.db.dialects import epoch_seconds
+from hotdash.detection import calendar as business_calendar
 from hotdash.detection.expression.types import FieldType
 from hotdash.kernel.tunables import LiveTunables
 from hotdash.store import definitions
@@ -27,6 +28,7 @@ class StoreRun:
     def __init__(self) -> None:
         self._at: tuple[Session, Store | None, datetime, Mapping[str, float]] | None = None
         self._assessed: Assessment | None = None
+        self._cutoffs: dict[float, datetime] = {}
 
     def begin(
         self, *, session: Session, store: Store | None, now: datetime, values: Mapping[str, float]
@@ -34,6 +36,21 @@ class StoreRun:
         """Run the next queries on `store` (None: a store that does not exist) at `now` with `values`."""
         if self._at is None or self._at[1:] != (store, now, values) or self._at[0] is not session:
             self._at, self._assessed = (session, store, now, values), None
+            self._cutoffs.clear()
+
+    def sla_cutoff(self, minutes: float) -> datetime:
+        """Return the instant before which a clock started has used up `minutes` business minutes by now,
+        in the store's business calendar (the same cutoff as a rule's `sla_field`)."""
+        if self._at is None:
+            raise RuntimeError("an SLA cutoff is known only while a rule runs on a store")
+        session, store, now, _ = self._at
+        if store is None:
+            return now
+        if minutes not in self._cutoffs:
+            days = business_calendar.sla_days_back(minutes)
+            known = business_calendar.calendar_around(session=session, store=store, now=now, days_back=days)
+            self._cutoffs[minutes] = business_calendar.business_cutoff(known, now, minutes)
+        return self._cutoffs[minutes]
 
     def assessment(self) -> Assessment:
         """Return the store's stockout assessment (worked out once per store and run)."""

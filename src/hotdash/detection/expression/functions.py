@@ -252,5 +252,16 @@ FUNCTIONS: dict[str, Function] = {
             tunables.check,
             tunables.build,
         ),
+        Function(
+            tunables.SLA,
+            "sla_breached(timestamp, 'key' or minutes)",
+            "bool",
+            "True when more business minutes than the SLA have passed since the timestamp, in the store's "
+            "business hours, less its holidays (the cutoff the SLA tiles use). The SLA is a tunable in "
+            "minutes or hours, e.g. sla_breached(created_at, 'cx.urgent_first_response_minutes'), read when "
+            "the rule runs, or a number of minutes. Known only in a rule run on a store.",
+            tunables.sla_check,
+            tunables.sla_build,
+        ),
     )
 }

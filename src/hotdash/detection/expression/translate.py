@@ -38,6 +38,7 @@ from hotdash.detection.expression.fields import Entity, Field, Scope
 from hotdash.detection.expression.functions import FUNCTIONS, Arg
 from hotdash.detection.expression.registry import ENTITIES
 from hotdash.detection.expression.tunables import NAME as TUNABLE
+from hotdash.detection.expression.tunables import SLA
 from hotdash.detection.expression.types import NUMERIC, ORDERED, FieldType, comparable
 
 T = FieldType
@@ -466,6 +467,6 @@ class Translator:
             if result.startswith("unknown tunable"):
                 raise self.fail(node, "unknown_tunable", result, name=name)
             raise self.fail(node, "type", f"{function.signature} {result}", name=name)
-        if function.name == TUNABLE:
-            self._read((str(args[0].value),))
+        if function.name in (TUNABLE, SLA) and isinstance(args[-1].value, str):
+            self._read((args[-1].value,))
         return Typed(function.build(args, self.scope), result)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Float, bindparam
 
+from hotdash.db.types import UTCDateTime
 from hotdash.detection.expression.fields import Scope
 from hotdash.detection.expression.types import FieldType
 from hotdash.kernel.tunables import BY_KEY, unknown_message
@@ -34,6 +35,45 @@ def check(args: Sequence[Any]) -> FieldType | str:
 def build(args: Sequence[Any], scope: Scope) -> ColumnElement[Any]:
     """Return the tunable's value as a parameter bound at execution."""
     return tunable_bind(scope.tunables, str(args[0].value))
+
+
+SLA = "sla_breached"
+SLA_UNITS = {"minutes": 1.0, "hours": 60.0}
+
+
+def sla_check(args: Sequence[Any]) -> FieldType | str:
+    """Return bool for `sla_breached(timestamp, 'key' or minutes)`, or what is wrong with its arguments."""
+    if len(args) != 2:
+        return f"takes 2 arguments (a timestamp and an SLA), got {len(args)}"
+    if args[0].type != FieldType.timestamp:
+        return f"needs the timestamp the SLA clock starts at first, got {args[0].type}"
+    limit = args[1].value
+    if args[1].is_literal and isinstance(limit, float) and limit > 0:
+        return FieldType.bool
+    if not (args[1].is_literal and isinstance(limit, str)):
+        return "needs the SLA as a tunable's name in quotes or a number of minutes written as a literal"
+    spec = BY_KEY.get(limit)
+    if spec is None:
+        return unknown_message(limit)
+    if spec.unit not in SLA_UNITS:
+        return f"needs a tunable in minutes or hours; {limit!r} is in {spec.unit}"
+    return FieldType.bool
+
+
+def sla_build(args: Sequence[Any], scope: Scope) -> ColumnElement[Any]:
+    """Return `timestamp < cutoff`, the cutoff worked out from the store's calendar when the rule runs."""
+    limit, live, run = args[1].value, scope.tunables, scope.store_run
+
+    def minutes() -> float:
+        if isinstance(limit, str):
+            return live.get(limit) * SLA_UNITS[BY_KEY[limit].unit]
+        return float(limit)
+
+    cutoff = bindparam(
+        "sla_cutoff", callable_=lambda: run.sla_cutoff(minutes()), type_=UTCDateTime(), unique=True
+    )
+    condition: ColumnElement[Any] = args[0].sql < cutoff
+    return condition
 
 
 def tunable_bind(live: Any, key: str) -> ColumnElement[Any]:
