@@ -22,8 +22,9 @@ from hotdash.store.sellers import Assessment, assess
 
 class StoreRun:
     """The store a compiled rule is running on, for what is worked out per store in Python rather than SQL
-    (the seller tiers and the stockout matrix, `hotdash.store.sellers`): the evaluator begins each store's
-    queries with `begin`, and the rule binds the answer as a parameter when it runs."""
+    (the seller tiers and the stockout matrix, `hotdash.store.sellers`; SLA cutoffs from the business
+    calendar): the evaluator begins each store's queries with `begin`, and the rule binds the answer as a
+    parameter when it runs."""
 
     def __init__(self) -> None:
         self._at: tuple[Session, Store | None, datetime, Mapping[str, float]] | None = None

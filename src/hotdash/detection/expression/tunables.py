@@ -1,7 +1,9 @@
-"""`tunable('key')` in the rule language: a number from the tunables, bound when the rule runs.
+"""`tunable('key')` and `sla_breached(timestamp, 'key')` in the rule language: the tunables, bound when the
+rule runs.
 
-The key must be written as a quoted literal and name a tunable of the registry; the value is a bound
-parameter read from the rule's `LiveTunables` at each execution, never text in the SQL.
+The key must be written as a quoted literal and name a tunable of the registry; the value (or the SLA cutoff
+worked out from it) is a bound parameter read from the rule's `LiveTunables` (and `StoreRun`) at each
+execution, never text in the SQL.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy import ColumnElement, Float, bindparam
 from hotdash.db.types import UTCDateTime
 from hotdash.detection.expression.fields import Scope
 from hotdash.detection.expression.types import FieldType
-from hotdash.kernel.tunables import BY_KEY, unknown_message
+from hotdash.kernel.tunables import BY_KEY, LiveTunables, unknown_message
 
 NAME = "tunable"
 
@@ -76,7 +78,7 @@ def sla_build(args: Sequence[Any], scope: Scope) -> ColumnElement[Any]:
     return condition
 
 
-def tunable_bind(live: Any, key: str) -> ColumnElement[Any]:
+def tunable_bind(live: LiveTunables, key: str) -> ColumnElement[Any]:
     """Return a parameter that reads `key` from `live` when the statement runs."""
     param: ColumnElement[Any] = bindparam(
         "tunable", callable_=lambda: live.get(key), type_=Float(), unique=True
