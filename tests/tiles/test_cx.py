@@ -291,6 +291,29 @@ def test_unanswered_tickets_past_and_near_their_sla_in_business_minutes(session:
     assert figure(result, "open_tickets") == 5
 
 
+def test_threats_and_high_value_issues_are_on_the_urgent_sla(session: Session) -> None:
+    # The guide's "Urgent Escalations (15-min SLA)": legal threats, regulatory threats, high-value issues.
+    store = shop(session)
+    minute = timedelta(minutes=1)
+    legal = ticket(session, store, NOW - 20 * minute, legal_threat=True)
+    regulatory = ticket(session, store, NOW - 16 * minute, regulatory_threat=True)
+    high_value = ticket(
+        session, store, NOW - 20 * minute, is_escalated=True, value_at_stake=Decimal("500.01")
+    )
+    ticket(session, store, NOW - 14 * minute, legal_threat=True)  # 14 < 15: not yet
+    ticket(
+        session, store, NOW - 20 * minute, is_escalated=True, value_at_stake=Decimal("500.00")
+    )  # on the line
+    ticket(session, store, NOW - 20 * minute, value_at_stake=Decimal("900"))  # not escalated: normal, 60 min
+    result = compute(session, store)
+    breached = sorted([legal.id, regulatory.id, high_value.id])
+    assert sorted(ids(exception(result, "first_response_breached"))) == breached
+    assert figure(result, "first_response_breaches") == 3
+    # Raise the high-value line over the issue's 500.01: it is back on the 60-minute SLA.
+    result = compute(session, store, **{"cx.high_value_above": 600})
+    assert sorted(ids(exception(result, "first_response_breached"))) == sorted([legal.id, regulatory.id])
+
+
 def test_friday_evening_ticket_is_not_late_friday_night_but_is_on_monday(session: Session) -> None:
     store = shop(session)
     friday = datetime(2026, 6, 19, 17, 50, tzinfo=NY)
