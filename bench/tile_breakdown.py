@@ -24,9 +24,9 @@ from sqlalchemy import event
 
 from bench.tiles import NOW, percentile
 from hotdash.db.session import make_engine, session_factory
+from hotdash.kernel.tunables import load_tunables
 from hotdash.tiles.context import make_context, resolve_store
 from hotdash.tiles.registry import TILES
-from hotdash.tiles.service import load_thresholds
 from hotdash.tiles.windows import WindowName
 
 
@@ -69,7 +69,7 @@ def main() -> None:
                 gc.freeze()
         with factory() as session:
             store = resolve_store(session=session, store_id=None)
-            thresholds = load_thresholds(session=session)
+            thresholds = load_tunables(session=session)
             ctx = make_context(session=session, store=store, now=NOW, window=window, thresholds=thresholds)
             for name, spec in TILES.items():
                 current["tile"] = name

@@ -13,6 +13,6 @@ import hotdash.auth.models  # isort: skip
 import hotdash.detection.models  # isort: skip
 import hotdash.kernel.jobs.models  # isort: skip
 import hotdash.store.models  # isort: skip
-import hotdash.tiles.models  # noqa: F401  # isort: skip
+import hotdash.kernel.tunables.models  # noqa: F401  # isort: skip
 
 target_metadata = Base.metadata

@@ -1,8 +1,8 @@
 """Process-wide settings, read from the environment and `.env`.
 
-Business thresholds (the playbook's tunables) do not live here: each context keeps its own registry of
-named, documented thresholds that managers change at run time. This module holds only what an operator sets
-when deploying: where the database is, where to listen, how to log.
+Business thresholds (the playbook's tunables) do not live here: `hotdash.kernel.tunables` keeps the one
+registry of named, documented numbers that managers change at run time. This module holds only what an
+operator sets when deploying: where the database is, where to listen, how to log.
 """
 
 from __future__ import annotations

@@ -108,6 +108,17 @@ def _delay(order: dict[str, Any]) -> float:
     return 0.0
 
 
+def _past_promise(order: dict[str, Any]) -> bool:
+    """A delayed order: past its promise now, to the microsecond (a delay under a second is still one)."""
+    if order["cancelled_at"] is not None:
+        return False
+    if order["fulfillment_status"] in ("unfulfilled", "partial"):
+        return order["ship_by"] is not None and order["ship_by"] < NOW
+    if order["fulfillment_status"] == "fulfilled":
+        return order["deliver_by"] is not None and order["deliver_by"] < NOW
+    return False
+
+
 def _first(order: dict[str, Any], index: int, orders: list[dict[str, Any]]) -> bool:
     if order["customer"] is None:
         return False
@@ -129,7 +140,7 @@ def reference_rows(data: Drawn) -> list[dict[str, Any]]:
             "subtotal": float(order["subtotal"]),
             "age_hours": hours_between(NOW, order["placed_at"]),
             "delay_hours": delay,
-            "is_delayed": delay > 0,
+            "is_delayed": _past_promise(order),
             "is_vip": bool(customer and customer["is_vip"]),
             "is_first_order": _first(order, index, data.orders),
             **{k: order[k] for k in ("channel", "fulfillment_status", "tags", "cancel_reason")},

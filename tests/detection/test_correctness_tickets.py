@@ -21,7 +21,16 @@ from hotdash.detection.expression import compile_rule, validate
 from hotdash.store.models import Customer, Order, Store, Ticket
 from tests.detection.grammar import WORDS, Schema, conditions
 from tests.detection.reference import Reference, epoch_seconds, hours_between
-from tests.detection.test_correctness import NOW, ORDER_STATUSES, TAGS, _delay, micro_moments, moments, money
+from tests.detection.test_correctness import (
+    NOW,
+    ORDER_STATUSES,
+    TAGS,
+    _delay,
+    _past_promise,
+    micro_moments,
+    moments,
+    money,
+)
 
 TICKET_STATUSES = ["new", "open", "pending", "on_hold", "solved", "closed"]
 TICKETS = Schema(
@@ -123,7 +132,7 @@ def reference_rows(data: Drawn) -> list[dict[str, Any]]:
             "first_response_at": answered,
             "order.total": None if order is None else float(order["total"]),
             "order.delay_hours": delay,
-            "order.is_delayed": None if delay is None else delay > 0,
+            "order.is_delayed": None if order is None else _past_promise(order),
             "order.is_vip": None if order is None else bool(buyer and buyer["is_vip"]),
             "order.fulfillment_status": None if order is None else order["fulfillment_status"],
             "order.ship_by": None if order is None else order["ship_by"],

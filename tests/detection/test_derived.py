@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from hotdash.clock import FrozenClock
 from hotdash.detection.expression import compile_rule
+from hotdash.kernel.tunables import Tunables
 from hotdash.store import models as m
 from hotdash.tiles import fulfillment
 from hotdash.tiles.context import make_context
-from hotdash.tiles.thresholds import Thresholds
 from hotdash.tiles.windows import WindowName
 from tests.tiles.builders import add
 
@@ -59,7 +59,7 @@ def test_delayed_orders_are_the_fulfillment_tiles_delayed_orders(session: Sessio
     clock = FrozenClock(NOW)
     delayed = ids(session, "orders", "is_delayed", clock, store)
     ctx = make_context(
-        session=session, store=store, now=NOW, window=WindowName.today, thresholds=Thresholds({})
+        session=session, store=store, now=NOW, window=WindowName.today, thresholds=Tunables({})
     )
     tile = fulfillment.compute(ctx)
     (listed,) = [e for e in tile.exceptions if e.key == "delayed"]

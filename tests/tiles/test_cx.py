@@ -12,12 +12,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from hotdash.db.session import session_factory
+from hotdash.kernel.tunables import Tunables
 from hotdash.store import models as m
 from hotdash.store.demo.service import DemoReport
 from hotdash.tiles import cx
 from hotdash.tiles.context import make_context
 from hotdash.tiles.schemas import Status, TileException, TileResult
-from hotdash.tiles.thresholds import Thresholds
 from hotdash.tiles.windows import WindowName
 from tests.store.demo_fixtures import DEMO_NOW, build_demo
 from tests.tiles.builders import add
@@ -47,7 +47,7 @@ def escalation(session: Session, store: m.Store, at: datetime, opened_before: ti
 
 def compute(session: Session, store: m.Store, now: datetime = NOW, **overrides: float) -> TileResult:
     ctx = make_context(
-        session=session, store=store, now=now, window=WindowName.today, thresholds=Thresholds(overrides)
+        session=session, store=store, now=now, window=WindowName.today, thresholds=Tunables(overrides)
     )
     return cx.compute(ctx)
 
@@ -289,6 +289,29 @@ def test_unanswered_tickets_past_and_near_their_sla_in_business_minutes(session:
     # Already breached is not "about to"; the normal ticket opened 20 minutes ago has 40 more.
     assert ids(exception(result, "at_risk")) == [resolving.id, due_soon.id, urgent_soon.id]
     assert figure(result, "open_tickets") == 5
+
+
+def test_threats_and_high_value_issues_are_on_the_urgent_sla(session: Session) -> None:
+    # The guide's "Urgent Escalations (15-min SLA)": legal threats, regulatory threats, high-value issues.
+    store = shop(session)
+    minute = timedelta(minutes=1)
+    legal = ticket(session, store, NOW - 20 * minute, legal_threat=True)
+    regulatory = ticket(session, store, NOW - 16 * minute, regulatory_threat=True)
+    high_value = ticket(
+        session, store, NOW - 20 * minute, is_escalated=True, value_at_stake=Decimal("500.01")
+    )
+    ticket(session, store, NOW - 14 * minute, legal_threat=True)  # 14 < 15: not yet
+    ticket(
+        session, store, NOW - 20 * minute, is_escalated=True, value_at_stake=Decimal("500.00")
+    )  # on the line
+    ticket(session, store, NOW - 20 * minute, value_at_stake=Decimal("900"))  # not escalated: normal, 60 min
+    result = compute(session, store)
+    breached = sorted([legal.id, regulatory.id, high_value.id])
+    assert sorted(ids(exception(result, "first_response_breached"))) == breached
+    assert figure(result, "first_response_breaches") == 3
+    # Raise the high-value line over the issue's 500.01: it is back on the 60-minute SLA.
+    result = compute(session, store, **{"cx.high_value_above": 600})
+    assert sorted(ids(exception(result, "first_response_breached"))) == sorted([legal.id, regulatory.id])
 
 
 def test_friday_evening_ticket_is_not_late_friday_night_but_is_on_monday(session: Session) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from hotdash.store import models as m
-from hotdash.tiles.demand import daily_rates, sku_demand
+from hotdash.store.demand import daily_rates, sku_demand
 from tests.tiles.builders import add
 
 TODAY = date(2026, 6, 17)

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotdash.db.session import session_factory
+from hotdash.kernel.tunables import Tunables
 from hotdash.store.demo.service import DemoReport
 from hotdash.store.models import Location, Order
 from hotdash.tiles import fulfillment, sales, seo
 from hotdash.tiles.context import make_context, resolve_store
 from hotdash.tiles.schemas import Status, TileResult
-from hotdash.tiles.thresholds import Thresholds
 from hotdash.tiles.windows import WindowName
 from tests.store.demo_fixtures import DEMO_NOW, build_demo
 
@@ -31,7 +31,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Session, De
 
 def run(session: Session, tile: object, window: WindowName = WindowName.today) -> TileResult:
     store = resolve_store(session=session, store_id=None)
-    ctx = make_context(session=session, store=store, now=DEMO_NOW, window=window, thresholds=Thresholds())
+    ctx = make_context(session=session, store=store, now=DEMO_NOW, window=window, thresholds=Tunables())
     return tile.compute(ctx)  # type: ignore[attr-defined, no-any-return]
 
 

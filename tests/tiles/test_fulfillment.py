@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
+from hotdash.kernel.tunables import Tunables
 from hotdash.store import models as m
 from hotdash.store.delays import refresh_delay_rollups
 from hotdash.tiles import fulfillment
 from hotdash.tiles.context import make_context
 from hotdash.tiles.schemas import Status, TileException, TileResult
-from hotdash.tiles.thresholds import Thresholds
 from hotdash.tiles.windows import WindowName
 from tests.tiles.builders import add
 
@@ -52,7 +52,7 @@ def compute(session: Session, shop: Shop, now: datetime = NOW, **overrides: floa
     # As whoever writes orders does: last week's figures are read from the delay spans.
     refresh_delay_rollups(session.connection(), store_id=shop.store.id, tz=ZoneInfo(shop.store.timezone))
     ctx = make_context(
-        session=session, store=shop.store, now=now, window=WindowName.today, thresholds=Thresholds(overrides)
+        session=session, store=shop.store, now=now, window=WindowName.today, thresholds=Tunables(overrides)
     )
     return fulfillment.compute(ctx)
 

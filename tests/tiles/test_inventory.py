@@ -12,12 +12,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from hotdash.db.session import session_factory
+from hotdash.kernel.tunables import Tunables
 from hotdash.store import models as m
 from hotdash.store.demo.service import DemoReport
 from hotdash.tiles import inventory
 from hotdash.tiles.context import make_context
 from hotdash.tiles.schemas import Status, TileException, TileResult
-from hotdash.tiles.thresholds import Thresholds
 from hotdash.tiles.windows import WindowName
 from tests.store.demo_fixtures import DEMO_NOW, build_demo
 from tests.tiles.builders import add
@@ -94,7 +94,7 @@ def catalog(session: Session) -> Catalog:
 
 def compute(session: Session, store: m.Store, now: datetime = NOW, **overrides: float) -> TileResult:
     ctx = make_context(
-        session=session, store=store, now=now, window=WindowName.today, thresholds=Thresholds(overrides)
+        session=session, store=store, now=now, window=WindowName.today, thresholds=Tunables(overrides)
     )
     return inventory.compute(ctx)
 

@@ -7,17 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from hotdash.tiles.playbook.inventory import (
-    BUCKETS,
-    Tier,
-    assess,
-    bucket,
-    expedite,
-    priority,
-    reorder_quantity,
-    tier_of,
-    tier_sizes,
-)
+from hotdash.store.sellers import Tier, priority, tier_of, tier_sizes
+from hotdash.tiles.playbook.inventory import BUCKETS, assess, bucket, expedite, reorder_quantity
 from hotdash.tiles.schemas import Status
 
 

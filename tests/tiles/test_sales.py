@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
+from hotdash.kernel.tunables import Tunables
 from hotdash.store import models as m
 from hotdash.store.rollups import refresh_rollups, sales_totals, sales_totals_many
 from hotdash.tiles import sales
 from hotdash.tiles.context import make_context
 from hotdash.tiles.schemas import Figure, Status, TileResult
-from hotdash.tiles.thresholds import Thresholds
 from hotdash.tiles.windows import WindowName
 from tests.tiles.builders import add
 
@@ -56,9 +56,7 @@ def compute(
     session: Session, s: Shop, window: WindowName = WindowName.today, **overrides: float
 ) -> TileResult:
     refresh_rollups(session.connection(), store_id=s.store.id, tz=NY)
-    ctx = make_context(
-        session=session, store=s.store, now=NOW, window=window, thresholds=Thresholds(overrides)
-    )
+    ctx = make_context(session=session, store=s.store, now=NOW, window=window, thresholds=Tunables(overrides))
     return sales.compute(ctx)
 
 
@@ -260,7 +258,7 @@ def test_a_drop_on_too_few_orders_is_not_judged(session: Session) -> None:
             store=s.store,
             now=early,
             window=WindowName.today,
-            thresholds=Thresholds(overrides),
+            thresholds=Tunables(overrides),
         )
         return sales.compute(ctx)
 

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
+from hotdash.kernel.tunables import Tunables
 from hotdash.store import models as m
 from hotdash.tiles import seo
 from hotdash.tiles.context import make_context
 from hotdash.tiles.schemas import Status, TileResult
-from hotdash.tiles.thresholds import Thresholds
 from hotdash.tiles.windows import WindowName
 from tests.tiles.builders import add
 
@@ -67,7 +67,7 @@ def page(
 
 def compute(session: Session, store: m.Store, **overrides: float) -> TileResult:
     ctx = make_context(
-        session=session, store=store, now=NOW, window=WindowName.today, thresholds=Thresholds(overrides)
+        session=session, store=store, now=NOW, window=WindowName.today, thresholds=Tunables(overrides)
     )
     return seo.compute(ctx)
 

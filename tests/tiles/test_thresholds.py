@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotdash.auth.models import AuditEntry, Role, User
-from hotdash.tiles.service import ThresholdError, load_thresholds, reset_threshold, set_threshold
-from hotdash.tiles.thresholds import BY_KEY, ORDERED, REGISTRY
+from hotdash.kernel.tunables import BY_KEY, ORDERED, REGISTRY, TunableError, load_tunables
+from hotdash.tiles.service import reset_threshold, set_threshold
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "thresholds.md"
 NOW = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
@@ -76,7 +76,7 @@ def test_a_change_is_applied_and_audited_with_before_and_after(sqlite_session: S
         session=sqlite_session, key="fulfillment.critical_above", value=40, actor=manager, now=NOW
     )
     assert thresholds["fulfillment.critical_above"] == 40
-    assert load_thresholds(session=sqlite_session)["fulfillment.critical_above"] == 40
+    assert load_tunables(session=sqlite_session)["fulfillment.critical_above"] == 40
     entry = sqlite_session.scalars(select(AuditEntry)).one()
     assert (entry.actor_id, entry.action, entry.entity_key) == (
         manager.id,
@@ -85,7 +85,7 @@ def test_a_change_is_applied_and_audited_with_before_and_after(sqlite_session: S
     )
     assert (entry.before, entry.after) == ({"value": 15}, {"value": 40})
     reset_threshold(session=sqlite_session, key="fulfillment.critical_above", actor=manager, now=NOW)
-    assert load_thresholds(session=sqlite_session)["fulfillment.critical_above"] == 15
+    assert load_tunables(session=sqlite_session)["fulfillment.critical_above"] == 15
     assert len(sqlite_session.scalars(select(AuditEntry)).all()) == 2
 
 
@@ -95,14 +95,18 @@ def test_a_change_is_applied_and_audited_with_before_and_after(sqlite_session: S
         ("fulfillment.critical_above", 3, "cannot exceed"),  # below investigate_min (5)
         ("fulfillment.critical_above", 2.5, "whole number"),
         ("seo.traffic_drop_pct", 150, "between 0 and 100"),
-        ("no.such_threshold", 1, "unknown threshold"),
+        (
+            "no.such_threshold",
+            1,
+            r"^unknown tunable .no\.such_threshold.: the thresholds page, /settings/thresholds, lists them$",
+        ),
     ],
 )
 def test_bad_values_are_refused_and_nothing_changes(
     sqlite_session: Session, key: str, value: float, message: str
 ) -> None:
     manager = _manager(sqlite_session)
-    with pytest.raises(ThresholdError, match=message):
+    with pytest.raises(TunableError, match=message):
         set_threshold(session=sqlite_session, key=key, value=value, actor=manager, now=NOW)
-    assert load_thresholds(session=sqlite_session)["fulfillment.critical_above"] == 15
+    assert load_tunables(session=sqlite_session)["fulfillment.critical_above"] == 15
     assert sqlite_session.scalars(select(AuditEntry)).all() == []

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from hotdash.auth.models import AuditEntry, Role
 from hotdash.clock import FrozenClock
 from hotdash.db.session import session_factory
-from hotdash.tiles.thresholds import BY_KEY, REGISTRY
+from hotdash.kernel.tunables import BY_KEY, REGISTRY
 from tests.auth.helpers import bearer, csrf_of
 from tests.web.conftest import ApiToken, ClientAs
 from tests.web.test_api import assert_error_shape

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from hotdash.auth.deps import require_role
 from hotdash.auth.models import Role, User
 from hotdash.detection import backtest as backtests
-from hotdash.detection import detections, service
+from hotdash.detection import detections, service, thresholds
 from hotdash.detection.evaluator import Evaluator
 from hotdash.detection.schemas import (
     DetectionOut,
@@ -36,6 +36,7 @@ from hotdash.kernel.http.errors import ApiError
 from hotdash.kernel.http.params import Count, RowId
 from hotdash.kernel.http.services import services_of
 from hotdash.kernel.http.session import DbSession
+from hotdash.kernel.tunables import load_tunables
 
 rules_router = APIRouter(prefix="/api/v1/rules", tags=["rules"])
 detections_router = APIRouter(prefix="/api/v1/detections", tags=["detections"])
@@ -77,7 +78,11 @@ def _errors() -> Iterator[None]:
 def list_rules(session: DbSession) -> list[RuleOut]:
     """Return every rule with its state (broken, last error) and its number of unresolved detections."""
     counts = service.open_counts(session=session)
-    return [RuleOut.of(r, counts.get(r.id, 0)) for r in service.list_rules(session=session)]
+    values = load_tunables(session=session)
+    return [
+        RuleOut.of(r, counts.get(r.id, 0), thresholds.in_force(session, thresholds.used_by(r), values))
+        for r in service.list_rules(session=session)
+    ]
 
 
 @rules_router.post("", status_code=201, summary="Create a rule (managers)")
@@ -103,7 +108,8 @@ def check_rule(body: RuleSpec, session: DbSession) -> CheckResult:
 def get_rule(key: str, session: DbSession) -> RuleOut:
     with _errors():
         rule = service.get_rule(session=session, key=key)
-        return RuleOut.of(rule, service.open_counts(session=session).get(rule.id, 0))
+        used = thresholds.in_force(session, thresholds.used_by(rule))
+        return RuleOut.of(rule, service.open_counts(session=session).get(rule.id, 0), used)
 
 
 @rules_router.patch("/{key}", summary="Change a rule (managers)")

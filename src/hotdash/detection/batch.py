@@ -74,6 +74,9 @@ def _batch(
     if store is None:
         return []
     run = Run(session, evaluator._pinned.current, trigger, [store])
+    # The values and the store the rules bind when they run: this run's, never a previous one's.
+    evaluator.tunables.refresh(session)
+    evaluator.begin_store(run, store)
     run.single_store = len(session.scalars(select(Store.id).limit(2)).all()) == 1
     run.sleepers = sleepers_due(session, run.now)
     entities = {r.entity for r in rules}

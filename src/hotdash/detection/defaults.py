@@ -2,6 +2,11 @@
 
 Installed by `hotdash rules install-defaults` (and when the scheduler first starts on a database without
 rules). Installing again adds only the rules that are missing: a rule a manager edited is never overwritten.
+
+The guide's numbers are not written here: rules name the tunables the tiles read (`tunable('key')` in an
+expression, a tunable's name as a threshold) and the words the tiles use (`is_delayed`, `is_urgent`,
+`needs_approval`, ...: `hotdash.store.definitions`), so a manager's change moves the tile and the rule
+together.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "tile": "fulfillment",
         "kind": "time",
         "entity": "orders",
-        "expression": "delay_hours > 24 AND delay_hours <= 48",
+        "expression": "delay_hours > tunable('fulfillment.outreach_hours') "
+        "AND delay_hours <= tunable('fulfillment.compensation_hours')",
         "severity": "info",
     },
     {
@@ -39,7 +45,8 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "tile": "fulfillment",
         "kind": "time",
         "entity": "orders",
-        "expression": "delay_hours > 48 AND delay_hours <= 72",
+        "expression": "delay_hours > tunable('fulfillment.compensation_hours') "
+        "AND delay_hours <= tunable('fulfillment.refund_offer_hours')",
         "severity": "warning",
     },
     {
@@ -49,7 +56,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "tile": "fulfillment",
         "kind": "time",
         "entity": "orders",
-        "expression": "delay_hours > 72",
+        "expression": "delay_hours > tunable('fulfillment.refund_offer_hours')",
         "severity": "critical",
         "realert_minutes": 1440,
     },
@@ -60,7 +67,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "tile": "fulfillment",
         "kind": "time",
         "entity": "orders",
-        "expression": "is_delayed AND total > 500",
+        "expression": "is_delayed AND is_high_value",
         "severity": "critical",
     },
     {
@@ -84,7 +91,11 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "expression": "is_delayed",
         "aggregate": "count",
         "group_by": "location.name",
-        "thresholds": {"warning": 5, "critical": 15},
+        # Guide ">15 is critical": a count over 15 is a count of at least 15 + 1.
+        "thresholds": {
+            "warning": "fulfillment.investigate_min",
+            "critical": "fulfillment.critical_above + 1",
+        },
     },
     {
         "key": "fulfillment.no_tracking_scan_72h",
@@ -109,48 +120,48 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "source_rule_key": "fulfillment.no_tracking_scan_72h",
         "pattern_field": "carrier",
         "window_hours": 48,
-        "thresholds": {"warning": 3, "critical": 10},
+        "thresholds": {"warning": "cx.systemic_min", "critical": 10},
     },
     # Inventory Heatmap: "Top seller + <3 days cover = P0; top + 3-7 = P1; mid + <3 = P2; low + <3 = P3".
-    # Seller tiers by units sold per day over 28 days: top >= 5, mid 1-5, low below 1 (edit to your store).
+    # stockout_priority is the tile's own matrix (hotdash.store.sellers): its tiers, cover and tunables.
     {
         "key": "inventory.stockout_p0",
-        "name": "P0 stockout risk: top seller under 3 days of cover",
+        "name": "P0 stockout risk: top seller about to run out",
         "description": "Guide P0: expedite the supplier shipment, prepare a pre-sell campaign.",
         "tile": "inventory",
         "kind": "time",
         "entity": "skus",
-        "expression": "is_active AND daily_demand >= 5 AND days_of_cover < 3",
+        "expression": "is_active AND stockout_priority = 'P0'",
         "severity": "critical",
     },
     {
         "key": "inventory.stockout_p1",
-        "name": "P1 stockout risk: top seller with 3-7 days of cover",
+        "name": "P1 stockout risk: top seller running low",
         "description": "Guide P1: ask the supplier for a standard rush, update the product page.",
         "tile": "inventory",
         "kind": "time",
         "entity": "skus",
-        "expression": "is_active AND daily_demand >= 5 AND days_of_cover >= 3 AND days_of_cover < 7",
+        "expression": "is_active AND stockout_priority = 'P1'",
         "severity": "warning",
     },
     {
         "key": "inventory.stockout_p2",
-        "name": "P2 stockout risk: mid seller under 3 days of cover",
+        "name": "P2 stockout risk: mid seller about to run out",
         "description": "Guide P2: standard reorder, monitor.",
         "tile": "inventory",
         "kind": "time",
         "entity": "skus",
-        "expression": "is_active AND daily_demand >= 1 AND daily_demand < 5 AND days_of_cover < 3",
+        "expression": "is_active AND stockout_priority = 'P2'",
         "severity": "warning",
     },
     {
         "key": "inventory.stockout_p3",
-        "name": "P3 stockout risk: low seller under 3 days of cover",
+        "name": "P3 stockout risk: low seller about to run out",
         "description": "Guide P3: reorder on the normal schedule.",
         "tile": "inventory",
         "kind": "time",
         "entity": "skus",
-        "expression": "is_active AND daily_demand > 0 AND daily_demand < 1 AND days_of_cover < 3",
+        "expression": "is_active AND stockout_priority = 'P3'",
         "severity": "info",
     },
     # CX Escalations.
@@ -165,7 +176,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "aggregate": "count",
         "window_field": "escalated_at",
         "window_hours": 24,
-        "thresholds": {"warning": 30, "critical": 51},
+        "thresholds": {"warning": "cx.escalations_high_min", "critical": "cx.escalations_critical_above + 1"},
     },
     {
         "key": "cx.open_escalation",
@@ -188,30 +199,30 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "source_rule_key": "cx.open_escalation",
         "pattern_field": "category",
         "window_hours": 48,
-        "thresholds": {"warning": 3, "critical": 10},
+        "thresholds": {"warning": "cx.systemic_min", "critical": 10},
     },
     {
         "key": "cx.first_response_sla_urgent",
-        "name": "Urgent ticket past its 15-minute first-response SLA",
-        "description": "Guide: urgent escalations (15-min SLA). Business minutes, in the store's hours.",
+        "name": "Urgent ticket past its first-response SLA",
+        "description": "Guide: urgent escalations (15-min SLA): legal and regulatory threats, high-value "
+        "issues, and priority urgent. Business minutes, in the store's hours.",
         "tile": "cx",
         "kind": "time",
         "entity": "tickets",
-        "expression": f"{UNANSWERED} AND (priority = 'urgent' OR legal_threat OR regulatory_threat)",
-        "sla_field": "created_at",
-        "sla_business_minutes": 15,
+        "expression": f"{UNANSWERED} AND is_urgent "
+        "AND sla_breached(created_at, 'cx.urgent_first_response_minutes')",
         "severity": "critical",
     },
     {
         "key": "cx.first_response_sla",
-        "name": "Ticket past its 60-minute first-response SLA",
-        "description": "Non-urgent tickets: 60 business minutes to a first reply (the SLA tile's default).",
+        "name": "Ticket past its first-response SLA",
+        "description": "Non-urgent tickets: cx.first_response_minutes (60) business minutes to a first "
+        "reply, as the CX tile counts them.",
         "tile": "cx",
         "kind": "time",
         "entity": "tickets",
-        "expression": f"{UNANSWERED} AND priority <> 'urgent'",
-        "sla_field": "created_at",
-        "sla_business_minutes": 60,
+        "expression": f"{UNANSWERED} AND NOT is_urgent "
+        "AND sla_breached(created_at, 'cx.first_response_minutes')",
         "severity": "warning",
     },
     {
@@ -221,7 +232,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "tile": "cx",
         "kind": "time",
         "entity": "tickets",
-        "expression": f"{UNANSWERED} AND priority <> 'urgent'",
+        "expression": f"{UNANSWERED} AND NOT is_urgent",
         "sla_field": "created_at",
         "sla_business_minutes": 30,
         "severity": "info",
@@ -229,14 +240,12 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "key": "cx.resolution_sla",
-        "name": "Ticket open past its 2-hour resolution SLA",
+        "name": "Ticket open past its resolution SLA",
         "description": "Guide: <2 hour resolution for 90% of issues. Business hours.",
         "tile": "cx",
         "kind": "time",
         "entity": "tickets",
-        "expression": "is_open",
-        "sla_field": "created_at",
-        "sla_business_minutes": 120,
+        "expression": "is_open AND sla_breached(created_at, 'cx.resolution_hours')",
         "severity": "info",
     },
     {
@@ -256,7 +265,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "tile": "cx",
         "kind": "record",
         "entity": "refunds",
-        "expression": "is_pending AND amount > 100 AND amount <= 500",
+        "expression": "needs_approval AND NOT is_high_value",
         "severity": "warning",
     },
     {
@@ -266,7 +275,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "tile": "cx",
         "kind": "record",
         "entity": "refunds",
-        "expression": "is_pending AND amount > 500",
+        "expression": "needs_approval AND is_high_value",
         "severity": "critical",
     },
     # SEO Content: "Traffic drop >20% -> emergency marketing review".
@@ -297,8 +306,11 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "tile": "team",
         "kind": "time",
         "entity": "team_members",
-        "expression": "is_active AND role = 'support' AND tickets_per_day_7d * 7 >= 10 AND "
-        "(quality_vs_target < 0.8 OR csat_vs_target < 0.8 OR tickets_vs_target < 0.8)",
+        "expression": "is_active AND role = 'support' "
+        "AND tickets_per_day_7d * 7 >= tunable('team.min_tickets') "
+        "AND (quality_vs_target < tunable('team.coaching_pct') / 100 "
+        "OR csat_vs_target < tunable('team.coaching_pct') / 100 "
+        "OR tickets_vs_target < tunable('team.coaching_pct') / 100)",
         "severity": "warning",
     },
 ]

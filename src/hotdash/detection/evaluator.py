@@ -21,11 +21,14 @@ from hotdash.clock import Clock
 from hotdash.db.types import UTCDateTime
 from hotdash.detection import plans
 from hotdash.detection.expression import ENTITIES
+from hotdash.detection.expression.fields import StoreRun
 from hotdash.detection.hints import hints
 from hotdash.detection.lifecycle import Changes, Match, RecordMatches, apply, sleepers_due
 from hotdash.detection.models import Detection, Rule, RuleEvaluation, RuleKind, Severity
+from hotdash.detection.thresholds import resolve
 from hotdash.events import DetectionsChanged, publish_after_commit
 from hotdash.kernel.calendar import BusinessCalendar
+from hotdash.kernel.tunables import LiveTunables
 from hotdash.store.calendar import store_calendar
 from hotdash.store.models import Store
 
@@ -115,6 +118,9 @@ class Evaluator:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._pinned = PinnedClock(clock.now())
+        # Compiled rules bind tunables from here at execution; each run reads the values in force first.
+        self.tunables = LiveTunables()
+        self.store_run = StoreRun()  # the store of the query running now, for per-store fields
         self._cache: dict[tuple[int, int, str], Any] = {}
         self._sizes: dict[tuple[str, int], tuple[int, datetime]] = {}
 
@@ -130,6 +136,7 @@ class Evaluator:
     ) -> list[RuleEvaluation]:
         """Evaluate `rules` now (in one store, or each store); pattern rules last, after what they count."""
         self._pinned.current = self.clock.now()
+        self.tunables.refresh(session)
         query = select(Store).order_by(Store.id)
         if store_id is not None:
             query = query.where(Store.id == store_id)
@@ -151,6 +158,7 @@ class Evaluator:
     ) -> dict[str, Match]:
         """Return what `rule` matches in `store` at the clock's time, changing nothing."""
         self._pinned.current = self.clock.now()
+        self.tunables.refresh(session)
         run = Run(session, self._pinned.current, "preview", [store])
         run.single_store = session.scalar(select(func.count()).select_from(Store)) == 1
         found = self._matches(run, rule, store, record_ids)
@@ -235,6 +243,7 @@ class Evaluator:
     ) -> dict[str, Match] | RecordMatches | None:
         if not self._active(run, rule, store):
             return None
+        self.begin_store(run, store)
         if rule.kind in (RuleKind.record.value, RuleKind.time.value):
             return self._record_matches(run, rule, store, record_ids)
         if rule.kind == RuleKind.metric.value:
@@ -242,6 +251,10 @@ class Evaluator:
         if rule.kind == RuleKind.pattern.value:
             return self._pattern_matches(run, rule, store)
         raise plans.DefinitionError("kind", f"unknown rule kind {rule.kind!r}")
+
+    def begin_store(self, run: Run, store: Store) -> None:
+        """Point the compiled rules' per-store fields (seller tiers, stockout priorities) at `store`."""
+        self.store_run.begin(session=run.session, store=store, now=run.now, values=self.tunables.values)
 
     def _compiled(self, rule: Rule, part: str, build: Any) -> Any:
         key = (rule.id, rule.version, part)
@@ -254,7 +267,13 @@ class Evaluator:
             rule,
             "where",
             lambda: plans.condition(
-                rule.entity, rule.expression, self._pinned, rule.template_field, rule.template_instances
+                rule.entity,
+                rule.expression,
+                self._pinned,
+                rule.template_field,
+                rule.template_instances,
+                self.tunables,
+                self.store_run,
             ),
         )
         return built.sql
@@ -264,14 +283,18 @@ class Evaluator:
         spec = ENTITIES[rule.entity]
         where = [self._condition(rule)]
         if not rule.template_field:
-            where += self._compiled(rule, "hints", lambda: hints(rule.entity, rule.expression, self._pinned))
+            where += self._compiled(
+                rule, "hints", lambda: hints(rule.entity, rule.expression, self._pinned, self.tunables)
+            )
         if spec.in_store is not None and not run.single_store:
             where.append(spec.in_store(spec.model, store.id))
         return where
 
     def _value(self, rule: Rule, entity: str, text: str, part: str, kinds: tuple[str, ...] = ()) -> Any:
         return self._compiled(
-            rule, f"{part}:{entity}:{text}", lambda: plans.value(entity, text, self._pinned, part, kinds)
+            rule,
+            f"{part}:{entity}:{text}",
+            lambda: plans.value(entity, text, self._pinned, part, kinds, self.tunables, self.store_run),
         )
 
     # Record and time rules ---------------------------------------------------------------------------------
@@ -361,7 +384,7 @@ class Evaluator:
                 result = (
                     None if not previous or current_value is None else (current_value - previous) / previous
                 )
-            thresholds = dict(rule.thresholds or {})
+            thresholds = resolve(rule.thresholds, self.tunables.values)
             if label in instances:
                 thresholds = dict(instances[label]["thresholds"])
             severity = severity_for(result, thresholds, rule.threshold_op or ">=")
@@ -398,7 +421,8 @@ class Evaluator:
         )
         found: dict[str, Match] = {}
         for row in run.session.execute(query).all():
-            severity = severity_for(float(row.n), dict(rule.thresholds or {}), rule.threshold_op or ">=")
+            limits = resolve(rule.thresholds, self.tunables.values)
+            severity = severity_for(float(row.n), limits, rule.threshold_op or ">=")
             if severity is not None:
                 label = str(row.g)
                 details = {

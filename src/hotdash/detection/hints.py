@@ -22,21 +22,17 @@ from sqlglot import exp
 
 from hotdash.clock import Clock
 from hotdash.db.types import UTCDateTime
-from hotdash.detection.expression.fields import OPEN_ORDER_STATUSES
+from hotdash.detection.expression.tunables import NAME as TUNABLE
+from hotdash.kernel.tunables import LiveTunables
+from hotdash.store.definitions import order_is_delayed
 from hotdash.store.models import Order, Shipment, Ticket
 
 SLACK = timedelta(seconds=1)
 
 
 def _order_delayed(cut: Callable[[float], Any]) -> ColumnElement[bool]:
-    at = cut(0)
-    return and_(
-        Order.cancelled_at.is_(None),
-        or_(
-            and_(Order.fulfillment_status.in_(OPEN_ORDER_STATUSES), Order.ship_by < at),
-            and_(Order.fulfillment_status == "fulfilled", Order.deliver_by < at),
-        ),
-    )
+    # Delayed as of the cutoff: a necessary condition of being delayed by more than the bound now.
+    return order_is_delayed(Order, cut(0))
 
 
 # (entity, field) -> builder of the implied condition, given a function of the hours the field exceeds.
@@ -78,10 +74,21 @@ def _number(node: exp.Expr) -> float | None:
     return None
 
 
-def _bound(term: exp.Expr) -> tuple[str, float] | None:
+def _tunable(node: exp.Expr) -> str | None:
+    """Return the key of `tunable('key')`, or None."""
+    if isinstance(node, exp.Anonymous) and node.name.lower() == TUNABLE and len(node.expressions) == 1:
+        arg = node.expressions[0]
+        if isinstance(arg, exp.Literal) and arg.is_string:
+            return str(arg.this)
+    return None
+
+
+def _bound(term: exp.Expr) -> tuple[str, float | str] | None:
     """Return (field, c) when the term says field > c, field >= c or field BETWEEN c AND ...
 
     "field >= c" and BETWEEN only with c > 0: "delay_hours >= 0" holds for every order (0 when on time).
+    c may be `tunable('key')` (returned as the key), only with ">": its value is known only when the rule
+    runs, and every tunable is at least 0, so "field > tunable" always implies "field > 0".
     """
     found: tuple[exp.Expr, exp.Expr | None, bool] | None = None
     if isinstance(term, exp.GT | exp.GTE):
@@ -95,13 +102,18 @@ def _bound(term: exp.Expr) -> tuple[str, float] | None:
     column, limit, strict = found
     if not isinstance(column, exp.Column) or column.table or limit is None:
         return None
+    key = _tunable(limit)
+    if key is not None:
+        return (column.name.lower(), key) if strict else None
     value = _number(limit)
     if value is None or value < 0 or (value == 0 and not strict):
         return None
     return column.name.lower(), value
 
 
-def hints(entity: str, expression: str, clock: Clock) -> list[ColumnElement[bool]]:
+def hints(
+    entity: str, expression: str, clock: Clock, tunables: LiveTunables | None = None
+) -> list[ColumnElement[bool]]:
     """Return the index-friendly conditions implied by the rule's top-level AND terms (maybe none)."""
     try:
         tree = sqlglot.parse_one(expression)
@@ -109,7 +121,7 @@ def hints(entity: str, expression: str, clock: Clock) -> list[ColumnElement[bool
         return []
     found: list[ColumnElement[bool]] = []
     for term in _terms(tree):
-        bound: tuple[str, float] | None = None
+        bound: tuple[str, float | str] | None = None
         if isinstance(term, exp.Column) and not term.table and (entity, term.name.lower()) in FLAGS:
             _, name, value = FLAGS[(entity, term.name.lower())]
             bound = (name, value)
@@ -118,16 +130,25 @@ def hints(entity: str, expression: str, clock: Clock) -> list[ColumnElement[bool
         if bound is None:
             continue
         name, amount = bound
+        live = tunables or LiveTunables()
         if (entity, name) in OVER:
-            found.append(OVER[(entity, name)](_cutoff(clock, timedelta(hours=amount))))
+            found.append(OVER[(entity, name)](_cutoff(clock, _span(amount, live, timedelta(hours=1)))))
         elif (entity, name) in MINUTES:
-            found.append(MINUTES[(entity, name)](_cutoff(clock, timedelta(minutes=amount))))
+            found.append(MINUTES[(entity, name)](_cutoff(clock, _span(amount, live, timedelta(minutes=1)))))
     return found
 
 
-def _cutoff(clock: Clock, span: timedelta) -> Callable[[], Any]:
+def _span(amount: float | str, tunables: LiveTunables, unit: timedelta) -> Callable[[], timedelta]:
+    """Return the span a bound stands for, read from the tunables at execution when it names one."""
+    if isinstance(amount, str):
+        key = amount
+        return lambda: unit * max(tunables.get(key), 0.0)
+    return lambda: unit * amount
+
+
+def _cutoff(clock: Clock, span: Callable[[], timedelta]) -> Callable[[], Any]:
     def moment() -> datetime:
-        return clock.now() - span + SLACK
+        return clock.now() - span() + SLACK
 
     def param() -> Any:
         return bindparam(None, callable_=moment, type_=UTCDateTime(), unique=True)

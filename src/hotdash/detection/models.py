@@ -59,8 +59,9 @@ class Rule(IdMixin, Base):
     entity: Mapped[str] = mapped_column(String(32))
     expression: Mapped[str] = mapped_column(Text, doc="the condition, in the rule language")
     severity: Mapped[str] = mapped_column(String(16), default=Severity.warning.value)
-    # Metric and pattern rules: {severity: threshold}; the highest severity whose threshold is met wins.
-    thresholds: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    # Metric and pattern rules: {severity: threshold}; the highest severity whose threshold is met wins. A
+    # threshold is a number or a tunable's name (hotdash.detection.thresholds), resolved at each run.
+    thresholds: Mapped[dict[str, float | str] | None] = mapped_column(JSON)
     threshold_op: Mapped[str] = mapped_column(String(2), default=">=")
     aggregate: Mapped[str | None] = mapped_column(String(8), doc="count, sum or avg")
     aggregate_field: Mapped[str | None] = mapped_column(String(96))

@@ -17,7 +17,9 @@ from sqlalchemy import ColumnElement, true
 
 from hotdash.clock import Clock
 from hotdash.detection.expression import ENTITIES, CompiledRule, compile_rule
+from hotdash.detection.expression.fields import StoreRun
 from hotdash.detection.expression.values import CompiledValue, compile_value
+from hotdash.kernel.tunables import LiveTunables
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -96,6 +98,8 @@ def condition(
     clock: Clock,
     template_field: str | None = None,
     instances: list[dict[str, Any]] | None = None,
+    tunables: LiveTunables | None = None,
+    store_run: StoreRun | None = None,
 ) -> Condition:
     """Compile a rule's condition (raising RuleError or DefinitionError); blank means every record."""
     if entity not in ENTITIES:
@@ -103,13 +107,21 @@ def condition(
     if not expression.strip() and not template_field:
         return Condition(true(), None)
     text = template_expression(expression or "true", template_field, instances)
-    compiled = compile_rule(entity, text, clock=clock)
+    compiled = compile_rule(entity, text, clock=clock, tunables=tunables, store_run=store_run)
     return Condition(compiled.where, compiled)
 
 
-def value(entity: str, text: str, clock: Clock, field: str, kinds: tuple[str, ...] = ()) -> CompiledValue:
+def value(
+    entity: str,
+    text: str,
+    clock: Clock,
+    field: str,
+    kinds: tuple[str, ...] = (),
+    tunables: LiveTunables | None = None,
+    store_run: StoreRun | None = None,
+) -> CompiledValue:
     """Compile a value of `entity` for the rule part `field`, of one of `kinds` if given."""
-    compiled = compile_value(entity, text, clock=clock)
+    compiled = compile_value(entity, text, clock=clock, tunables=tunables, store_run=store_run)
     if kinds and compiled.type not in kinds:
         raise DefinitionError(field, f"{text!r} is a {compiled.type}; it must be a {' or '.join(kinds)}")
     return compiled

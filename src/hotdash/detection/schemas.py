@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotdash.detection.models import Detection, Rule, RuleEvaluation, Severity
+from hotdash.detection.thresholds import TunableUse, parse_reference
 from hotdash.detection.tilemap import tile_of
 from hotdash.store.entities import ENTITIES
 
@@ -50,6 +51,14 @@ SPEC_FIELDS = (
 )
 
 
+def _known_tunables(value: dict[str, float | str] | None) -> dict[str, float | str] | None:
+    """Refuse a threshold that names no tunable (the message says which names are close)."""
+    for limit in (value or {}).values():
+        if isinstance(limit, str):
+            parse_reference(limit)
+    return value
+
+
 class TemplateInstance(BaseModel):
     """One instance of a template: the value of the template field, and its own parameters or thresholds."""
 
@@ -77,7 +86,11 @@ class RuleSpec(BaseModel):
     entity: str = Field(max_length=32)
     expression: str = Field(default="", max_length=10_000, description="the condition, in the rule language")
     severity: SeverityName = "warning"
-    thresholds: dict[SeverityName, float] | None = None
+    thresholds: dict[SeverityName, float | str] | None = Field(
+        default=None,
+        description="per severity, a number or a tunable's name (optionally + or - a number), "
+        "e.g. {warning: 'fulfillment.investigate_min', critical: 'fulfillment.critical_above + 1'}",
+    )
     threshold_op: Operator = ">="
     aggregate: Literal["count", "sum", "avg"] | None = None
     aggregate_field: str | None = None
@@ -97,10 +110,10 @@ class RuleSpec(BaseModel):
 
     @field_validator("thresholds")
     @classmethod
-    def _some_threshold(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+    def _some_threshold(cls, value: dict[str, float | str] | None) -> dict[str, float | str] | None:
         if value is not None and not value:
             raise ValueError("give at least one severity's threshold, e.g. {warning: 5, critical: 15}")
-        return value
+        return _known_tunables(value)
 
     def definition(self) -> dict[str, Any]:
         """Return the rule as plain data, in a stable field order (what versions and YAML store)."""
@@ -123,8 +136,14 @@ class RuleChange(BaseModel):
     tile: str | None = None
     expression: str | None = Field(default=None, max_length=10_000)
     severity: SeverityName | None = None
-    thresholds: dict[SeverityName, float] | None = None
+    thresholds: dict[SeverityName, float | str] | None = None
     threshold_op: Operator | None = None
+
+    @field_validator("thresholds")
+    @classmethod
+    def _tunables_exist(cls, value: dict[str, float | str] | None) -> dict[str, float | str] | None:
+        return _known_tunables(value)
+
     aggregate: Literal["count", "sum", "avg"] | None = None
     aggregate_field: str | None = None
     compare_previous: bool | None = None
@@ -153,10 +172,14 @@ class RuleOut(BaseModel):
     version: int
     is_default: bool
     open_detections: int = 0
+    tunables: list[TunableUse] = Field(
+        default_factory=list, description="the tunables the rule reads, with their values in force"
+    )
 
     @classmethod
-    def of(cls, rule: Rule, open_detections: int = 0) -> RuleOut:
+    def of(cls, rule: Rule, open_detections: int = 0, tunables: list[TunableUse] | None = None) -> RuleOut:
         return cls(
+            tunables=tunables or [],
             id=rule.id,
             definition=definition_of(rule),
             broken=rule.broken,

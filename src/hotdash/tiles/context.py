@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotdash.kernel.calendar import BusinessCalendar
+from hotdash.kernel.tunables import Tunables
 from hotdash.store.calendar import store_calendar
 from hotdash.store.models import Store
-from hotdash.tiles.thresholds import Thresholds
 from hotdash.tiles.windows import Window, WindowName, window_for
 
 
@@ -29,7 +29,7 @@ class TileContext:
     store: Store
     now: datetime
     window: Window
-    thresholds: Thresholds
+    thresholds: Tunables
     _calendar: BusinessCalendar | None = field(default=None, repr=False)
 
     @cached_property
@@ -64,7 +64,7 @@ def resolve_store(*, session: Session, store_id: int | None) -> Store:
 
 
 def make_context(
-    *, session: Session, store: Store, now: datetime, window: WindowName, thresholds: Thresholds
+    *, session: Session, store: Store, now: datetime, window: WindowName, thresholds: Tunables
 ) -> TileContext:
     """Build the context for `window` ending at `now` in the store's timezone."""
     return TileContext(

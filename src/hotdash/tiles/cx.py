@@ -27,7 +27,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from hotdash.kernel.calendar import to_micros
-from hotdash.store.models import Customer, Order, Refund, Shipment, Ticket
+from hotdash.store import definitions as defs
+from hotdash.store.definitions import ticket_is_open
+from hotdash.store.models import Order, Refund, Shipment, Ticket
 from hotdash.tiles import sla
 from hotdash.tiles.context import TileContext
 from hotdash.tiles.format import format_value
@@ -45,7 +47,6 @@ from hotdash.tiles.schemas import (
 )
 from hotdash.tiles.windows import Window, WindowName, change_pct
 
-OPEN = ("new", "open", "pending", "on_hold")
 MAX_RECORDS = 50
 CHART_DAYS = 14
 AT_RISK_MINUTES = 30
@@ -68,7 +69,7 @@ def _trend(current: float | None, previous: float | None) -> Trend:
 def _open(ctx: TileContext) -> ColumnElement[bool]:
     # "+ 0" keeps SQLite's planner, which has no statistics, off the (store, created_at) index: the status
     # index finds the few open tickets among all the store's closed ones. PostgreSQL plans by statistics.
-    return and_(Ticket.store_id + 0 == ctx.store.id, Ticket.status.in_(OPEN))
+    return and_(Ticket.store_id + 0 == ctx.store.id, ticket_is_open(Ticket))
 
 
 def escalation_counts(ctx: TileContext, spans: list[tuple[datetime, datetime]]) -> list[int]:
@@ -118,10 +119,12 @@ def _window_stats(ctx: TileContext, window: Window) -> sla.SlaStats:
             sla.as_stored(Ticket.created_at),
             sla.as_stored(Ticket.first_response_at),
             sla.as_stored(Ticket.resolved_at),
-            Ticket.priority,
+            defs.ticket_is_urgent(Ticket, t["cx.high_value_above"]),
         ).where(Ticket.store_id == ctx.store.id, _in(Ticket.created_at, window.start, window.end))
     ).all()
-    created, answered, resolved, priority = list(zip(*rows, strict=True)) if rows else ([], [], [], [])
+    created, answered, resolved, urgent = list(zip(*rows, strict=True)) if rows else ([], [], [], [])
+    # The SLA module times by priority; the shared definition of "urgent" decides which tickets are.
+    priority = [defs.URGENT_PRIORITY if is_urgent else "other" for is_urgent in urgent]
     return sla.sla_stats(
         ctx.calendar,
         created=sla.stored_micros(created),
@@ -140,12 +143,10 @@ def _unanswered_past(ctx: TileContext, moment: datetime) -> ColumnElement[bool]:
     t, cal = ctx.thresholds, ctx.calendar
     urgent = cal.breach_cutoff(moment, t["cx.urgent_first_response_minutes"])
     other = cal.breach_cutoff(moment, t["cx.first_response_minutes"])
+    is_urgent = defs.ticket_is_urgent(Ticket, t["cx.high_value_above"])
     return and_(
-        Ticket.first_response_at.is_(None),
-        or_(
-            and_(Ticket.priority == "urgent", Ticket.created_at < urgent),
-            and_(Ticket.priority != "urgent", Ticket.created_at < other),
-        ),
+        defs.ticket_is_unanswered(Ticket),
+        or_(and_(is_urgent, Ticket.created_at < urgent), and_(~is_urgent, Ticket.created_at < other)),
     )
 
 
@@ -163,12 +164,9 @@ def _open_tickets(ctx: TileContext) -> tuple[int, dict[str, list[Any]]]:
     flags: dict[str, ColumnElement[bool]] = {
         "legal": Ticket.legal_threat.is_(True),
         "regulatory": Ticket.regulatory_threat.is_(True),
-        "high_value": and_(Ticket.is_escalated, Ticket.value_at_stake > t["cx.high_value_above"]),
-        # EXISTS, not a join: only escalated tickets need their customer looked up.
-        "vip": and_(
-            Ticket.is_escalated,
-            select(Customer.id).where(Customer.id == Ticket.customer_id, Customer.is_vip).exists(),
-        ),
+        "high_value": defs.ticket_is_high_value(Ticket, t["cx.high_value_above"]),
+        # Only escalated tickets need their customer looked up (AND stops at the first false on both).
+        "vip": and_(Ticket.is_escalated, defs.has_vip_customer(Ticket.customer_id)),
         "first_response_breached": breached,
         "at_risk": or_(and_(_unanswered_past(ctx, soon), ~breached), resolving),
     }
@@ -184,12 +182,16 @@ def _open_tickets(ctx: TileContext) -> tuple[int, dict[str, list[Any]]]:
 def _refunds(ctx: TileContext) -> list[Any]:
     """Return the pending refund requests above the approval line, largest first."""
     query = (
-        select(Refund.id, Refund.amount, Order.number)
+        select(
+            Refund.id,
+            Refund.amount,
+            Order.number,
+            defs.above(Refund.amount, ctx.thresholds["cx.high_value_above"]).label("high_value"),
+        )
         .join(Order, Order.id == Refund.order_id)
         .where(
             Order.store_id == ctx.store.id,
-            Refund.status == "requested",
-            Refund.amount > ctx.thresholds["cx.refund_approval_above"],
+            defs.refund_needs_approval(Refund, ctx.thresholds["cx.refund_approval_above"]),
         )
         .order_by(Refund.amount.desc(), Refund.id)
     )
@@ -202,7 +204,7 @@ def _systemic(ctx: TileContext) -> list[TileException]:
     hours = t["cx.systemic_window_hours"]
     recent = ctx.now - timedelta(hours=hours)
     since = recent - timedelta(days=SYSTEMIC_BASELINE_DAYS)
-    live = or_(Ticket.created_at >= recent, Ticket.status.in_(OPEN))
+    live = or_(Ticket.created_at >= recent, ticket_is_open(Ticket))
     scope = and_(Ticket.store_id == ctx.store.id, _in(Ticket.created_at, since, ctx.now))
     tallies = (_count(live), _count(Ticket.created_at < recent), _count(live, Ticket.value_at_stake))
     # Only "where is my order" tickets are joined to their shipment. An order shipped in two parcels counts
@@ -254,8 +256,8 @@ def compute(ctx: TileContext) -> TileResult:
     this, last = _window_stats(ctx, ctx.window), _window_stats(ctx, ctx.window.last_week())
     open_count, lists = _open_tickets(ctx)
     refunds = _refunds(ctx)
-    lists["refunds_personal"] = [r for r in refunds if r.amount > t["cx.high_value_above"]]
-    lists["refunds_approval"] = [r for r in refunds if r.amount <= t["cx.high_value_above"]]
+    lists["refunds_personal"] = [r for r in refunds if r.high_value]
+    lists["refunds_approval"] = [r for r in refunds if not r.high_value]
     systemic = _systemic(ctx)
 
     def money(value: Any) -> str:

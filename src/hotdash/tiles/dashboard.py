@@ -8,11 +8,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from hotdash.kernel.tunables import load_tunables
 from hotdash.store.models import Store
 from hotdash.tiles.context import make_context, resolve_store
 from hotdash.tiles.registry import TILES
 from hotdash.tiles.schemas import Priority, TileResult
-from hotdash.tiles.service import load_thresholds
 from hotdash.tiles.today import top_priorities
 from hotdash.tiles.windows import WindowName
 
@@ -58,7 +58,7 @@ def compute_dashboard(
     if unknown:
         raise UnknownTileError(f"no tile named {', '.join(unknown)}; tiles are {', '.join(TILES)}")
     context = make_context(
-        session=session, store=store, now=now, window=window, thresholds=load_thresholds(session=session)
+        session=session, store=store, now=now, window=window, thresholds=load_tunables(session=session)
     )
     board = Dashboard(store=store, window=window, computed_at=now)
     for name in names or list(TILES):
@@ -85,6 +85,6 @@ def compute_tile(
         raise UnknownTileError(f"no tile named {name!r}; tiles are {', '.join(TILES)}")
     store = resolve_store(session=session, store_id=store_id)
     context = make_context(
-        session=session, store=store, now=now, window=window, thresholds=load_thresholds(session=session)
+        session=session, store=store, now=now, window=window, thresholds=load_tunables(session=session)
     )
     return TILES[name].compute(context)

@@ -24,11 +24,11 @@ from typing import Any
 from sqlalchemy import CTE, Integer, String, case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from hotdash.store.definitions import order_is_late_in_transit, order_is_late_unshipped
 from hotdash.store.models import Location, Order, Shipment
 from hotdash.tiles.context import TileContext
 from hotdash.tiles.playbook import fulfillment as rules
 from hotdash.tiles.queries import (
-    OPEN_STATUSES,
     RECORDS_LISTED,
     delay_history,
     figure,
@@ -65,14 +65,13 @@ def _delayed(store_id: int, now: datetime, buckets: list[rules.AgeBucket]) -> CT
         .limit(1)
         .scalar_subquery()
     )
-    mine = (Order.cancelled_at.is_(None), unindexed(Order.store_id) == store_id)
+    mine = unindexed(Order.store_id) == store_id
     columns = (Order.id, Order.number, Order.total, Order.location_id)
     unshipped = select(
         *columns, Order.ship_by.label("promise_at"), cast(null(), TEXT).label("carrier")
-    ).where(Order.fulfillment_status.in_(OPEN_STATUSES), Order.ship_by < now, *mine)
-    in_transit = select(*columns, Order.deliver_by, carrier).where(
-        Order.fulfillment_status == "fulfilled", Order.deliver_by < now, *mine
-    )
+    ).where(order_is_late_unshipped(Order, now), mine)
+    # The two halves of the shared "delayed order", one SELECT each so each uses its promise index.
+    in_transit = select(*columns, Order.deliver_by, carrier).where(order_is_late_in_transit(Order, now), mine)
     both = union_all(unshipped, in_transit).subquery()
     bucket = case(
         *[(both.c.promise_at < now - timedelta(hours=b.after_hours), literal(b.key)) for b in buckets],

@@ -1,8 +1,9 @@
 """Inventory Heatmap: days of cover per SKU by seller tier, the guide's P0-P3 stockout matrix, reorder
 quantities and the expedite calculator.
 
-Stock is summed over the store's active locations; demand comes from `demand.sku_demand` (see its docstring
-for the method). Seller tiers rank the store's active SKUs by revenue over the same look-back.
+Stock is summed over the store's active locations; demand comes from `store.demand.sku_demand` (see its
+docstring for the method). Seller tiers, cover and the P0-P3 matrix are `store.sellers`, shared with the
+stockout rules.
 
 Decisions where the guide is silent:
 - Revenue at risk is, for each SKU at P0-P3, the days it would be out of stock before the next delivery
@@ -14,16 +15,14 @@ Decisions where the guide is silent:
 
 from __future__ import annotations
 
-import math
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
 from sqlalchemy import Float, case, func, select, type_coerce
 
+from hotdash.store import sellers
 from hotdash.store.models import InventoryLevel, Location, Product, Sku, Supplier
-from hotdash.tiles import demand
 from hotdash.tiles.context import TileContext
 from hotdash.tiles.format import format_value
 from hotdash.tiles.playbook import inventory as playbook
@@ -89,20 +88,18 @@ def _decimal(value: float) -> Decimal:
 def compute(ctx: TileContext) -> TileResult:
     """Compute the Inventory Heatmap tile."""
     t = ctx.thresholds
-    today = ctx.now.astimezone(ctx.tz).date()
-    days = t.int("inventory.demand_days")
-    since = datetime.combine(today - timedelta(days=days), time(0), ctx.tz)
+    since = sellers.look_back_start(ctx.now, ctx.tz, t.int("inventory.demand_days"))
     rows = _skus(ctx, since)
-    ids = np.array([r.id for r in rows], dtype=np.int64)
-    created = [r.created_at.astimezone(ctx.tz).date() if r.created_at else since.date() for r in rows]
-    found = demand.sku_demand(
-        session=ctx.session, store_id=ctx.store.id, today=today, days=days, sku_ids=ids, created_on=created
+    # Tiers, cover and P0-P3 are the store's definition, the one the stockout rules read too.
+    risk = sellers.assess(
+        session=ctx.session,
+        store_id=ctx.store.id,
+        now=ctx.now,
+        tz=ctx.tz,
+        values=t,
+        skus=[(r.id, r.created_at, r.available) for r in rows],
     )
-    available = np.array([float(r.available) for r in rows])
-    cover = np.divide(available.clip(0), found.rate, out=np.full(len(rows), math.inf), where=found.rate > 0)
-    rank = np.empty(len(rows), dtype=np.int64)
-    rank[np.lexsort((ids, -found.revenue))] = np.arange(len(rows))  # by revenue, ties by id
-    sizes = playbook.tier_sizes(len(rows), t["inventory.top_seller_pct"], t["inventory.mid_seller_pct"])
+    found, cover, available = risk.found, risk.cover, risk.available
     heat = {tier: [0] * len(playbook.BUCKETS) for tier in playbook.Tier}
     at_risk: dict[str, list[tuple[Decimal, RecordRef, str]]] = {level: [] for level in playbook.ACTIONS}
     worth_rushing: list[tuple[Decimal, RecordRef, str]] = []
@@ -111,9 +108,8 @@ def compute(ctx: TileContext) -> TileResult:
         return format_value(float(value), "money", ctx.currency)
 
     for i, row in enumerate(rows):
-        tier = playbook.tier_of(int(rank[i]), sizes, found.revenue[i])
+        tier, level = risk.tiers[i], risk.priorities[i]
         heat[tier][playbook.bucket(cover[i])] += 1
-        level = playbook.priority(tier, cover[i], t["inventory.p0_cover_days"], t["inventory.p1_cover_days"])
         if level is None:
             continue
         rate = float(found.rate[i])

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from hotdash.db.dialects import shifted_date
+from hotdash.store.definitions import OPEN_ORDER_STATUSES, order_is_late_unshipped
 from hotdash.store.delays import LIVE_STATUSES, late_at
 from hotdash.store.models import DelaySpan, Order, SalesHourly, ShipByHourly
 from hotdash.tiles.schemas import Figure, RecordRef, Trend, Unit
@@ -34,7 +35,6 @@ from hotdash.tiles.windows import change_pct
 # Any SELECT, whatever its columns (SQLAlchemy 2.1 types a Select by its column types).
 AnySelect = Select[*tuple[Any, ...]]
 RECORDS_LISTED = 50
-OPEN_STATUSES = ("unfulfilled", "partial")
 CENT = Decimal("0.01")
 HOUR = timedelta(hours=1)
 
@@ -126,10 +126,7 @@ def fmt_money(amount: Decimal | float, currency: str) -> str:
 def late_open_orders(store_id: int, now: datetime) -> AnySelect:
     """Return the open orders of the store past their ship-by promise (not cancelled)."""
     return select(Order.id, Order.number, Order.total, Order.location_id, Order.ship_by).where(
-        Order.fulfillment_status.in_(OPEN_STATUSES),
-        Order.ship_by < now,
-        Order.cancelled_at.is_(None),
-        unindexed(Order.store_id) == store_id,
+        order_is_late_unshipped(Order, now), unindexed(Order.store_id) == store_id
     )
 
 
@@ -216,7 +213,7 @@ def delay_history(session: Session, store_id: int, now: datetime, days: int = 7)
     then, since = now - timedelta(days=days), now - timedelta(days=2 * days)
     judged = and_(
         DelaySpan.ship_by < then,
-        or_(DelaySpan.ship_by >= since, DelaySpan.status.in_((*OPEN_STATUSES, "fulfilled"))),
+        or_(DelaySpan.ship_by >= since, DelaySpan.status.in_((*OPEN_ORDER_STATUSES, "fulfilled"))),
     )
     late = late_at(store_id, then, judged).subquery()
     count, value, oldest = session.execute(

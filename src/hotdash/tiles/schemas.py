@@ -14,6 +14,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, computed_field, field_validator
 
 from hotdash.kernel.entities import record_url
+
+# Re-exported: the tiles' figures are in the tunables' units.
+from hotdash.kernel.tunables import Unit as Unit
 from hotdash.store.entities import ENTITIES
 
 
@@ -33,9 +36,6 @@ class Status(StrEnum):
     def worst(*statuses: Status) -> Status:
         """Return the most severe of `statuses` (ok if none)."""
         return max(statuses, key=lambda s: s.rank, default=Status.ok)
-
-
-Unit = Literal["money", "count", "percent", "minutes", "hours", "days", "score", "rate", "per_day"]
 
 
 class Trend(BaseModel):

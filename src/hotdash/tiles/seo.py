@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, literal, or_, select
 
+from hotdash.kernel.tunables import Tunables
 from hotdash.store.models import PageTraffic
 from hotdash.tiles.context import TileContext
 from hotdash.tiles.playbook import seo as rules
@@ -38,7 +39,6 @@ from hotdash.tiles.schemas import (
     TileResult,
     Unit,
 )
-from hotdash.tiles.thresholds import Thresholds
 from hotdash.tiles.windows import change_pct
 
 NAME, TITLE = "seo", "SEO Content"
@@ -232,7 +232,7 @@ def _verdict(
     site_lost: Decimal,
     dropped: list[PageWeek],
     flagged: int,
-    th: Thresholds,
+    th: Tunables,
     traffic_pct: float | None,
     sales_pct: float | None,
 ) -> tuple[Status, str, Decimal | None, str, str]:

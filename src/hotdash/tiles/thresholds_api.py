@@ -21,9 +21,8 @@ from hotdash.kernel.http.clock import now
 from hotdash.kernel.http.errors import ApiError
 from hotdash.kernel.http.pages import render_page
 from hotdash.kernel.http.session import DbSession
+from hotdash.kernel.tunables import BY_KEY, REGISTRY, Tunable, TunableError, Tunables, Unit, load_tunables
 from hotdash.tiles import service
-from hotdash.tiles.schemas import Unit
-from hotdash.tiles.thresholds import BY_KEY, REGISTRY, Threshold, Thresholds
 
 router = APIRouter(prefix="/api/v1/thresholds", tags=["thresholds"])
 pages_router = APIRouter(include_in_schema=False)
@@ -60,10 +59,10 @@ class ThresholdOut(BaseModel):
     is_default: bool
 
     @classmethod
-    def of(cls, spec: Threshold, values: Thresholds) -> ThresholdOut:
+    def of(cls, spec: Tunable, values: Tunables) -> ThresholdOut:
         return cls(
             key=spec.key,
-            tile=spec.tile,
+            tile=spec.area,
             label=spec.label,
             value=values[spec.key],
             default=spec.default,
@@ -84,7 +83,7 @@ class ThresholdChange(BaseModel):
     value: float = Field(allow_inf_nan=False, examples=[25])
 
 
-def _spec(key: str) -> Threshold:
+def _spec(key: str) -> Tunable:
     spec = BY_KEY.get(key)
     if spec is None:
         raise ApiError(
@@ -96,14 +95,14 @@ def _spec(key: str) -> Threshold:
 @router.get("", summary="List the thresholds")
 def list_thresholds(session: DbSession) -> list[ThresholdOut]:
     """Return every threshold with its value in force, its default, unit, range and meaning."""
-    values = service.load_thresholds(session=session)
+    values = load_tunables(session=session)
     return [ThresholdOut.of(spec, values) for spec in REGISTRY]
 
 
 @router.get("/{key}", summary="Read one threshold")
 def get_threshold(key: str, session: DbSession) -> ThresholdOut:
     """Return one threshold."""
-    return ThresholdOut.of(_spec(key), service.load_thresholds(session=session))
+    return ThresholdOut.of(_spec(key), load_tunables(session=session))
 
 
 @router.put("/{key}", summary="Change a threshold (managers and admins)")
@@ -116,7 +115,7 @@ def set_threshold(
         values = service.set_threshold(
             session=session, key=key, value=body.value, actor=user, now=now(request)
         )
-    except service.ThresholdError as exc:
+    except TunableError as exc:
         raise ApiError(422, "invalid_threshold", str(exc), {"key": key}) from exc
     return ThresholdOut.of(spec, values)
 
@@ -127,7 +126,7 @@ def reset_threshold(key: str, request: Request, session: DbSession, user: Manage
     spec = _spec(key)
     try:
         values = service.reset_threshold(session=session, key=key, actor=user, now=now(request))
-    except service.ThresholdError as exc:
+    except TunableError as exc:
         raise ApiError(422, "invalid_threshold", str(exc), {"key": key}) from exc
     return ThresholdOut.of(spec, values)
 
@@ -144,10 +143,10 @@ class TileGroup:
     thresholds: list[ThresholdOut]
 
 
-def _groups(values: Thresholds) -> list[TileGroup]:
+def _groups(values: Tunables) -> list[TileGroup]:
     by_tile: dict[str, list[ThresholdOut]] = {}
     for spec in REGISTRY:
-        by_tile.setdefault(spec.tile, []).append(ThresholdOut.of(spec, values))
+        by_tile.setdefault(spec.area, []).append(ThresholdOut.of(spec, values))
     order = list(TILE_TITLES)
     names = sorted(by_tile, key=lambda name: (order.index(name) if name in order else len(order), name))
     return [TileGroup(name, TILE_TITLES.get(name, name.title()), by_tile[name]) for name in names]
@@ -168,7 +167,7 @@ def _page(
         request,
         "settings_thresholds.html",
         {
-            "groups": _groups(service.load_thresholds(session=session)),
+            "groups": _groups(load_tunables(session=session)),
             "can_edit": Role(user.role).at_least(Role.manager),
             "notice": notice,
             # The page opens at the changed row (URL fragment), far from the notice: mark the row too.
@@ -196,7 +195,7 @@ def thresholds_page(
     """Show the thresholds grouped by tile; managers and admins get a form for each."""
     notice = notice_key = None
     # The notice is rebuilt from the registry and the value in force: a crafted URL cannot choose its words.
-    values = service.load_thresholds(session=session)
+    values = load_tunables(session=session)
     for key, verb in ((saved, "Saved"), (reset, "Reset to default")):
         if key in BY_KEY:
             spec = BY_KEY[key]
@@ -225,16 +224,16 @@ def thresholds_update(
             return RedirectResponse(f"{back}?reset={key}#{key}", status_code=303)
         number = _parse_number(value, spec)
         service.set_threshold(session=session, key=key, value=number, actor=user, now=now(request))
-    except service.ThresholdError as exc:
+    except TunableError as exc:
         return _page(request, session, user, error=f"Not saved: {exc}.", error_key=key, status=422)
     return RedirectResponse(f"{back}?saved={key}#{key}", status_code=303)
 
 
-def _parse_number(text: str, spec: Threshold) -> float:
+def _parse_number(text: str, spec: Tunable) -> float:
     try:
         number = float(text.strip().replace(",", ""))
     except ValueError:
-        raise service.ThresholdError(f"{spec.label}: enter a number") from None
+        raise TunableError(f"{spec.label}: enter a number") from None
     if not math.isfinite(number):
-        raise service.ThresholdError(f"{spec.label}: enter a finite number")
+        raise TunableError(f"{spec.label}: enter a finite number")
     return number

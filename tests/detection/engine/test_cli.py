@@ -77,7 +77,9 @@ def test_the_rule_commands_work_on_the_default_pack(database: str, tmp_path: Pat
 
     exported = tmp_path / "rules.yaml"
     assert run("export", "-o", str(exported)).exit_code == 0
-    text = exported.read_text(encoding="utf-8").replace("delay_hours > 72", "delay_hours > 96")
+    text = exported.read_text(encoding="utf-8").replace(
+        "delay_hours > tunable('fulfillment.refund_offer_hours')", "delay_hours > 96"
+    )
     exported.write_text(text, encoding="utf-8")
     imported = run("import", str(exported))
     assert imported.exit_code == 0

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from hotdash.clock import FrozenClock
 from hotdash.detection.expression import compile_rule
 from hotdash.detection.hints import hints
+from hotdash.kernel.tunables import LiveTunables, Tunables
 from hotdash.store import models as m
 from tests.detection.engine.helpers import NOW
 from tests.tiles.builders import add
@@ -87,3 +88,32 @@ def test_hints_select_exactly_what_the_rule_selects(session: Session) -> None:
             fast = set(session.scalars(select(rule.model.id).where(rule.where, *extra)))
             assert fast == plain, text
     assert hinted == 11  # all but "delay_hours >= 0" and the OR rule
+
+
+def _delay_hours_by_hand(order: m.Order) -> float:
+    """Hours past the promise in whole seconds, as the language counts them; 0 when not delayed."""
+    promise = {"unfulfilled": order.ship_by, "partial": order.ship_by, "fulfilled": order.deliver_by}
+    at = promise.get(order.fulfillment_status)
+    if order.cancelled_at is not None or at is None or at >= NOW:
+        return 0.0
+    return (int(NOW.timestamp()) - int(at.timestamp())) / 3600
+
+
+def test_a_hint_on_a_tunable_reads_its_value_when_the_rule_runs(session: Session) -> None:
+    _edges(session)
+    clock, live = FrozenClock(NOW), LiveTunables()
+    text = "delay_hours > tunable('fulfillment.outreach_hours')"
+    rule = compile_rule("orders", text, clock=clock, tunables=live)
+    extra = hints("orders", text, clock, live)
+    assert len(extra) == 1
+    orders = list(session.scalars(select(m.Order)))
+    found = []
+    for hours in (24.0, 0.0, 23.9999, 48.0):
+        live.values = Tunables({"fulfillment.outreach_hours": hours})
+        plain = set(session.scalars(select(rule.model.id).where(rule.where)))
+        fast = set(session.scalars(select(rule.model.id).where(rule.where, *extra)))
+        assert fast == plain == {o.id for o in orders if _delay_hours_by_hand(o) > hours}, hours
+        found.append(len(plain))
+    # Three live statuses at each of four offsets around 24 h: above 24 are 24 h + 1 s and 24 h + 0.4 s (its
+    # promise falls 0.6 s into a second, so whole seconds count 24 h + 1 s); above 0 all four.
+    assert found == [6, 12, 9, 0]

@@ -18,6 +18,7 @@ from hotdash.detection import detections as actions
 from hotdash.detection.models import Detection, Rule, RuleEvaluation
 from hotdash.detection.scheduler.jobs import DetectionRunner, offset_seconds
 from hotdash.events import EventBus, RecordsUpserted, bus, publish_after_commit
+from hotdash.kernel.tunables import store_override
 from hotdash.store.ingest.upsert import upsert_batch
 from hotdash.store.models import Order
 from tests.detection.engine.helpers import make_rule
@@ -210,3 +211,43 @@ def test_a_broken_rule_among_the_ingest_batch_is_named_and_the_others_still_fire
         ).all()
         assert len(errors) == 1
         assert "totl" in (errors[0] or "")
+
+
+def test_rules_run_at_ingest_read_the_tunables_in_force(
+    factory: sessionmaker[Session], wired: tuple[int, FrozenClock]
+) -> None:
+    store_id, clock = wired
+    with unit_of_work(factory) as session:
+        make_rule(
+            session,
+            clock,
+            key="hv_line",
+            kind="record",
+            entity="orders",
+            expression="is_delayed AND is_high_value",
+        )
+        # A manager raises the high-value line above the order's 700.00 before it arrives.
+        store_override(session=session, key="cx.high_value_above", value=700, now=NOW, user_id=None)
+
+    def ingest(external_id: str) -> None:
+        with unit_of_work(factory) as session:
+            batch = {"orders": [order(external_id, ship_by=NOW - timedelta(hours=3))]}
+            upsert_batch(session=session, store_id=store_id, source="shopify", batch=batch)
+
+    def flagged() -> set[str]:
+        with factory() as session:
+            query = (
+                select(Order.external_id)
+                .join(Detection, Detection.record_id == Order.id)
+                .join(Rule, Rule.id == Detection.rule_id)
+                .where(Rule.key == "hv_line")
+            )
+            return set(session.scalars(query))
+
+    ingest("A")
+    assert flagged() == set()  # 700.00 is on the line, not above it
+    with unit_of_work(factory) as session:
+        store_override(session=session, key="cx.high_value_above", value=699.99, now=NOW, user_id=None)
+    ingest("B")
+    assert flagged() == {"B"}  # only the ingested order is evaluated; A waits for the scheduled run
+    assert _open(factory) == {"A": "open", "B": "open"}  # the fixed-number rule "hv" flags both

@@ -14,11 +14,14 @@ from sqlglot.errors import ParseError
 
 from hotdash.clock import Clock, SystemClock
 from hotdash.db.types import UTCDateTime
+from hotdash.detection.expression.entities_skus import DEMAND_DAYS
 from hotdash.detection.expression.errors import ExpressionError, RuleError, error_at, suggest
-from hotdash.detection.expression.fields import Entity, Scope
+from hotdash.detection.expression.fields import Entity, Scope, StoreRun
 from hotdash.detection.expression.lexer import tokenize
-from hotdash.detection.expression.registry import DEMAND_DAYS, ENTITIES
+from hotdash.detection.expression.registry import ENTITIES
 from hotdash.detection.expression.translate import Refused, Translator
+from hotdash.kernel.tunables import LiveTunables
+from hotdash.store.models import Store
 
 MAX_NODES = 400
 MAX_DEPTH = 120
@@ -38,6 +41,9 @@ class CompiledRule:
     fields_used: tuple[str, ...]
     model: Any = field(repr=False)
     _entity: Entity = field(repr=False)
+    tunables_used: tuple[str, ...] = ()
+    _scope: Scope | None = field(default=None, repr=False)
+    _clock: Clock | None = field(default=None, repr=False)
 
     def select(self, *, store_id: int | None = None) -> Select[Any]:
         """Return SELECT id of the matching records (of one store if given), in id order."""
@@ -47,7 +53,15 @@ class CompiledRule:
         return select(self.model.id).where(condition).order_by(self.model.id)
 
     def select_ids(self, session: Session, *, store_id: int | None = None) -> list[int]:
-        """Return the ids of the records the rule selects now."""
+        """Return the ids of the records the rule selects now (in one store, which per-store fields such as
+        `skus.stockout_priority` need)."""
+        if store_id is not None and self._scope is not None and self._clock is not None:
+            self._scope.store_run.begin(
+                session=session,
+                store=session.get(Store, store_id),
+                now=self._clock.now(),
+                values=self._scope.tunables.values,
+            )
         return [int(i) for i in session.scalars(self.select(store_id=store_id))]
 
 
@@ -136,7 +150,13 @@ def _clock_params(clock: Clock) -> tuple[Any, Any, Any]:
     )
 
 
-def _translate(entity: str, expression: str, clock: Clock) -> CompiledRule | list[ExpressionError]:
+def _translate(
+    entity: str,
+    expression: str,
+    clock: Clock,
+    tunables: LiveTunables | None = None,
+    store_run: StoreRun | None = None,
+) -> CompiledRule | list[ExpressionError]:
     found = _entity(entity, expression)
     if isinstance(found, ExpressionError):
         return [found]
@@ -144,12 +164,15 @@ def _translate(entity: str, expression: str, clock: Clock) -> CompiledRule | lis
     if tree is None:
         return errors
     now, today, since = _clock_params(clock)
-    translator = Translator(expression, found, Scope(found.model, now, today, since))
+    scope = Scope(found.model, now, today, since, tunables or LiveTunables(), store_run or StoreRun())
+    translator = Translator(expression, found, scope)
     try:
         where = translator.condition(tree)
     except Refused as refused:
         return sorted(refused.errors, key=lambda e: e.offset)
-    return CompiledRule(entity, expression, where, tuple(translator.fields_used), found.model, found)
+    used = tuple(translator.fields_used)
+    read = tuple(translator.tunables_used)
+    return CompiledRule(entity, expression, where, used, found.model, found, read, scope, clock)
 
 
 def validate(entity: str, expression: str) -> list[ExpressionError]:
@@ -158,12 +181,21 @@ def validate(entity: str, expression: str) -> list[ExpressionError]:
     return result if isinstance(result, list) else []
 
 
-def compile_rule(entity: str, expression: str, *, clock: Clock | None = None) -> CompiledRule:
+def compile_rule(
+    entity: str,
+    expression: str,
+    *,
+    clock: Clock | None = None,
+    tunables: LiveTunables | None = None,
+    store_run: StoreRun | None = None,
+) -> CompiledRule:
     """Check a rule and compile it to a SQLAlchemy condition; raise RuleError if it is not valid.
 
-    `clock` gives "now" each time the compiled statement runs (the system clock by default).
+    `clock` gives "now" and `tunables` the values of `tunable('key')` each time the compiled statement runs
+    (the system clock and the registry's defaults unless given); `store_run` the store it runs on, for the
+    fields worked out per store (`skus.seller_tier`, `skus.stockout_priority`).
     """
-    result = _translate(entity, expression, clock or SystemClock())
+    result = _translate(entity, expression, clock or SystemClock(), tunables, store_run)
     if isinstance(result, list):
         raise RuleError(result)
     return result

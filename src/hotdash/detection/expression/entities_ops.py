@@ -17,7 +17,9 @@ from hotdash.detection.expression.fields import (
     derived,
     ratio,
 )
+from hotdash.detection.expression.tunables import tunable_bind
 from hotdash.detection.expression.types import FieldType as T
+from hotdash.store import definitions
 from hotdash.store.entities import REFUND, TEAM_MEMBER
 from hotdash.store.models import Order, Ticket
 
@@ -43,7 +45,24 @@ REFUNDS = Entity(
             "is_pending",
             T.bool,
             "Still waiting for a decision: status is requested.",
-            lambda s: s.table.status == "requested",
+            lambda s: definitions.refund_is_pending(s.table),
+        ),
+        derived(
+            "needs_approval",
+            T.bool,
+            "Pending and above tunable('cx.refund_approval_above') (guide: refunds >$100 need a manager's "
+            "approval); the CX tile's refund list.",
+            lambda s: definitions.refund_needs_approval(
+                s.table, tunable_bind(s.tunables, "cx.refund_approval_above")
+            ),
+            ("cx.refund_approval_above",),
+        ),
+        derived(
+            "is_high_value",
+            T.bool,
+            "amount > tunable('cx.high_value_above') (guide: high-value issues >$500).",
+            lambda s: definitions.above(s.table.amount, tunable_bind(s.tunables, "cx.high_value_above")),
+            ("cx.high_value_above",),
         ),
     ),
     {"order": Relation("order", "orders", "The order refunded.", "order_id")},

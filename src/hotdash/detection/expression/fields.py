@@ -2,20 +2,72 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import BindParameter, ColumnElement, Float, and_, case, cast, literal, null
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import BindParameter, ColumnElement, Float, case, cast, literal, null
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hotdash.db.dialects import epoch_seconds
 from hotdash.detection.expression.types import FieldType
 from hotdash.kernel.entities import Entity as RecordEntity
+from hotdash.kernel.tunables import LiveTunables
+from hotdash.store import definitions
+from hotdash.store.calendar import store_calendar
+from hotdash.store.models import Store
+from hotdash.store.sellers import Assessment, assess
 
-OPEN_ORDER_STATUSES = ("unfulfilled", "partial")  # the Fulfillment tile's "open"
-OPEN_TICKET_STATUSES = ("new", "open", "pending", "on_hold")
+
+class StoreRun:
+    """The store a compiled rule is running on, for what is worked out per store in Python rather than SQL
+    (the seller tiers and the stockout matrix, `hotdash.store.sellers`; SLA cutoffs from the business
+    calendar): the evaluator begins each store's queries with `begin`, and the rule binds the answer as a
+    parameter when it runs."""
+
+    def __init__(self) -> None:
+        self._at: tuple[Session, Store | None, datetime, Mapping[str, float]] | None = None
+        self._assessed: Assessment | None = None
+        self._cutoffs: dict[float, datetime] = {}
+
+    def begin(
+        self, *, session: Session, store: Store | None, now: datetime, values: Mapping[str, float]
+    ) -> None:
+        """Run the next queries on `store` (None: a store that does not exist) at `now` with `values`."""
+        if self._at is None or self._at[1:] != (store, now, values) or self._at[0] is not session:
+            self._at, self._assessed = (session, store, now, values), None
+            self._cutoffs.clear()
+
+    def sla_cutoff(self, minutes: float) -> datetime:
+        """Return the instant before which a clock started has used up `minutes` business minutes by now,
+        in the store's business calendar (the same cutoff as a rule's `sla_field`)."""
+        if self._at is None:
+            raise RuntimeError("an SLA cutoff is known only while a rule runs on a store")
+        session, store, now, _ = self._at
+        if store is None:
+            return now
+        if minutes not in self._cutoffs:
+            # The one business calendar and its one boundary (kernel.calendar), as the tiles use it.
+            calendar = store_calendar(session=session, store=store)
+            self._cutoffs[minutes] = calendar.breach_cutoff(now, minutes)
+        return self._cutoffs[minutes]
+
+    def assessment(self) -> Assessment:
+        """Return the store's stockout assessment (worked out once per store and run)."""
+        if self._at is None:
+            raise RuntimeError(
+                "seller tiers and stockout priorities are known only while a rule runs on a store"
+            )
+        if self._assessed is None:
+            session, store, now, values = self._at
+            if store is None:
+                self._assessed = Assessment.empty(now)
+            else:
+                tz = ZoneInfo(store.timezone)
+                self._assessed = assess(session=session, store_id=store.id, now=now, tz=tz, values=values)
+        return self._assessed
 
 
 @dataclass(frozen=True)
@@ -26,6 +78,9 @@ class Scope:
     now: BindParameter[datetime]
     today: BindParameter[date]  # the UTC date of `now`
     since_28d: BindParameter[date]  # `today` less 28 days
+    # Read when the statement runs: a manager's change reaches a compiled (cached) rule at its next run.
+    tunables: LiveTunables = field(default_factory=LiveTunables)
+    store_run: StoreRun = field(default_factory=StoreRun)
 
 
 Builder = Callable[[Scope], ColumnElement[Any]]
@@ -40,6 +95,7 @@ class Field:
     help: str
     build: Builder
     derived: bool = False
+    tunables: tuple[str, ...] = ()  # the tunables its SQL reads, shown on the pages of rules that use it
 
 
 @dataclass(frozen=True)
@@ -84,9 +140,11 @@ def column(name: str, kind: FieldType, help_text: str, attribute: str | None = N
     return Field(name, kind, help_text, build)
 
 
-def derived(name: str, kind: FieldType, help_text: str, build: Builder) -> Field:
-    """Return a field computed in SQL from the record (and maybe related tables and the clock)."""
-    return Field(name, kind, help_text, build, derived=True)
+def derived(
+    name: str, kind: FieldType, help_text: str, build: Builder, tunables: tuple[str, ...] = ()
+) -> Field:
+    """Return a field computed in SQL from the record (and maybe related tables, the clock, tunables)."""
+    return Field(name, kind, help_text, build, derived=True, tunables=tunables)
 
 
 def as_value(value: Any, kind: FieldType) -> ColumnElement[Any]:
@@ -114,20 +172,8 @@ def minutes_between(later: Any, earlier: Any) -> ColumnElement[Any]:
 
 
 def past_promise_hours(scope: Scope) -> ColumnElement[Any]:
-    """Return how many hours an order is past its promise, as the Fulfillment Health tile counts delays.
-
-    Open (unfulfilled or partial) and not cancelled: hours since ship-by, if passed. Shipped but not
-    delivered (status fulfilled) and not cancelled: hours since deliver-by, if passed. Otherwise 0.
-    """
-    t, now = scope.table, scope.now
-    live = t.cancelled_at.is_(None)
-    open_late = and_(live, t.fulfillment_status.in_(OPEN_ORDER_STATUSES), t.ship_by < now)
-    transit_late = and_(live, t.fulfillment_status == "fulfilled", t.deliver_by < now)
-    return case(
-        (open_late, hours_between(now, t.ship_by)),
-        (transit_late, hours_between(now, t.deliver_by)),
-        else_=literal(0.0, Float),
-    )
+    """Return how many hours an order is past its promise: the shared definition of a delayed order."""
+    return definitions.order_delay_hours(scope.table, scope.now)
 
 
 def ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, String, case, func, literal
 
 from hotdash.db.dialects import floor_non_negative
+from hotdash.detection.expression import tunables
 from hotdash.detection.expression.fields import Scope, hours_between, minutes_between
 from hotdash.detection.expression.types import NUMERIC, FieldType
 
@@ -240,6 +241,27 @@ FUNCTIONS: dict[str, Function] = {
             "Hours from now to the timestamp (negative once it has passed), e.g. hours_until(ship_by) < 4.",
             _one(MOMENT, T.number, "a timestamp"),
             lambda a, s: hours_between(a[0].sql, s.now),
+        ),
+        Function(
+            tunables.NAME,
+            "tunable('key')",
+            "number or money",
+            "The value in force of a tunable (the thresholds page lists them), e.g. "
+            "total > tunable('cx.high_value_above'). Read when the rule runs, so a manager's change applies "
+            "at the next run; an unknown name is refused. Money for a money tunable, else a number.",
+            tunables.check,
+            tunables.build,
+        ),
+        Function(
+            tunables.SLA,
+            "sla_breached(timestamp, 'key' or minutes)",
+            "bool",
+            "True when more business minutes than the SLA have passed since the timestamp, in the store's "
+            "business hours, less its holidays (the cutoff the SLA tiles use). The SLA is a tunable in "
+            "minutes or hours, e.g. sla_breached(created_at, 'cx.urgent_first_response_minutes'), read when "
+            "the rule runs, or a number of minutes. Known only in a rule run on a store.",
+            tunables.sla_check,
+            tunables.sla_build,
         ),
     )
 }

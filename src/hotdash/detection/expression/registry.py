@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, exists, false, func, literal, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, and_, case, false, func, select
 
 from hotdash.detection.expression.entities_ops import EXTRA_ENTITIES
+from hotdash.detection.expression.entities_skus import SKUS
 from hotdash.detection.expression.fields import (
-    OPEN_TICKET_STATUSES,
     Entity,
     Field,
     Relation,
@@ -25,7 +24,9 @@ from hotdash.detection.expression.fields import (
     past_promise_hours,
     ratio,
 )
+from hotdash.detection.expression.tunables import tunable_bind
 from hotdash.detection.expression.types import FieldType as T
+from hotdash.store import definitions
 from hotdash.store.entities import (
     CUSTOMER,
     INVENTORY_LEVEL,
@@ -34,22 +35,17 @@ from hotdash.store.entities import (
     PAGE,
     PRODUCT,
     SHIPMENT,
-    SKU,
     SUPPLIER,
     TICKET,
 )
 from hotdash.store.models import (
-    Customer,
-    InventoryLevel,
     Location,
     Order,
     OrderLine,
-    Product,
-    SkuSalesDaily,
     Ticket,
 )
 
-DEMAND_DAYS = 28  # the look-back of skus.units_28d, daily_demand and days_of_cover
+HIGH_VALUE = ("cx.high_value_above",)
 
 
 def _fields(*items: Field) -> dict[str, Field]:
@@ -57,19 +53,19 @@ def _fields(*items: Field) -> dict[str, Field]:
 
 
 def _order_first(scope: Scope) -> ColumnElement[Any]:
-    earlier = aliased(Order)
-    t = scope.table
-    before = exists().where(
-        earlier.customer_id == t.customer_id,
-        earlier.cancelled_at.is_(None),
-        (earlier.placed_at < t.placed_at) | ((earlier.placed_at == t.placed_at) & (earlier.id < t.id)),
-    )
-    return and_(t.customer_id.is_not(None), ~before)
+    return definitions.order_is_first(scope.table)
 
 
 def _order_vip(scope: Scope) -> ColumnElement[Any]:
-    vip = select(Customer.is_vip).where(Customer.id == scope.table.customer_id).scalar_subquery()
-    return func.coalesce(vip, false())
+    return definitions.has_vip_customer(scope.table.customer_id)
+
+
+def _high_value(attribute: str) -> Any:
+    def build(scope: Scope) -> ColumnElement[Any]:
+        line = tunable_bind(scope.tunables, "cx.high_value_above")
+        return definitions.above(getattr(scope.table, attribute), line)
+
+    return build
 
 
 def _order_units(scope: Scope) -> ColumnElement[Any]:
@@ -127,8 +123,17 @@ ORDERS = Entity(
         derived(
             "is_delayed",
             T.bool,
-            "delay_hours > 0: past its promise now.",
-            lambda s: past_promise_hours(s) > literal(0.0, Float),
+            "Past its promise now (ship_by while unfulfilled or partial, deliver_by while shipped and not "
+            "delivered; never when cancelled): a delayed order, as Fulfillment Health counts it.",
+            # Never NULL (a missing promise is not a delay), so that NOT is_delayed selects those orders.
+            lambda s: func.coalesce(definitions.order_is_delayed(s.table, s.now), false()),
+        ),
+        derived(
+            "is_high_value",
+            T.bool,
+            "total > tunable('cx.high_value_above'): a high-value order (guide: >$500).",
+            _high_value("total"),
+            HIGH_VALUE,
         ),
         derived(
             "value",
@@ -171,7 +176,7 @@ CUSTOMERS = Entity(
             "is_first_order",
             T.bool,
             "Has exactly one order so far: a first-time buyer.",
-            lambda s: s.table.orders_count == 1,
+            lambda s: definitions.customer_is_first_time_buyer(s.table),
         ),
         derived(
             "open_tickets",
@@ -180,7 +185,7 @@ CUSTOMERS = Entity(
             lambda s: as_value(
                 select(func.count())
                 .select_from(Ticket)
-                .where(Ticket.customer_id == s.table.id, Ticket.status.in_(OPEN_TICKET_STATUSES))
+                .where(Ticket.customer_id == s.table.id, definitions.ticket_is_open(Ticket))
                 .scalar_subquery(),
                 T.number,
             ),
@@ -188,6 +193,11 @@ CUSTOMERS = Entity(
     ),
     in_store=lambda t, store_id: t.store_id == store_id,
 )
+
+
+def _high_value_issue(scope: Scope) -> ColumnElement[Any]:
+    return definitions.ticket_is_high_value(scope.table, tunable_bind(scope.tunables, "cx.high_value_above"))
+
 
 TICKETS = Entity(
     TICKET,
@@ -220,7 +230,23 @@ TICKETS = Entity(
             "is_open",
             T.bool,
             "Status is new, open, pending or on_hold.",
-            lambda s: s.table.status.in_(OPEN_TICKET_STATUSES),
+            lambda s: definitions.ticket_is_open(s.table),
+        ),
+        derived(
+            "is_high_value",
+            T.bool,
+            "Escalated with value_at_stake > tunable('cx.high_value_above'): a high-value issue (guide: "
+            ">$500).",
+            _high_value_issue,
+            HIGH_VALUE,
+        ),
+        derived(
+            "is_urgent",
+            T.bool,
+            "On the urgent first-response SLA: priority urgent, a legal or regulatory threat, or a "
+            "high-value issue (the guide's 'Urgent Escalations (15-min SLA)').",
+            lambda s: definitions.ticket_is_urgent(s.table, tunable_bind(s.tunables, "cx.high_value_above")),
+            HIGH_VALUE,
         ),
         derived(
             "first_response_minutes",
@@ -285,81 +311,6 @@ SHIPMENTS = Entity(
     in_store=lambda t, store_id: t.order_id.in_(select(Order.id).where(Order.store_id == store_id)),
 )
 
-
-def _stock(attribute: str) -> Any:
-    def build(scope: Scope) -> ColumnElement[Any]:
-        held = (
-            select(func.coalesce(func.sum(getattr(InventoryLevel, attribute)), 0))
-            .join(Location, Location.id == InventoryLevel.location_id)
-            .where(InventoryLevel.sku_id == scope.table.id, Location.is_active)
-        )
-        return as_value(held.scalar_subquery(), T.number)
-
-    return build
-
-
-def _units_28d(scope: Scope) -> ColumnElement[Any]:
-    sold = select(func.coalesce(func.sum(SkuSalesDaily.units), 0)).where(
-        SkuSalesDaily.sku_id == scope.table.id,
-        SkuSalesDaily.day >= scope.since_28d,
-        SkuSalesDaily.day < scope.today,
-    )
-    return as_value(sold.scalar_subquery(), T.number)
-
-
-def _daily_demand(scope: Scope) -> ColumnElement[Any]:
-    return _units_28d(scope) / literal(float(DEMAND_DAYS), Float)
-
-
-SKUS = Entity(
-    SKU,
-    "Sellable, stockable variants of products.",
-    _fields(
-        column("sku", T.text, "The merchant's SKU code."),
-        column("title", T.text, "The variant's title."),
-        column("price", T.money, "List price."),
-        column("unit_cost", T.money, "What one unit costs us, if known."),
-        column("tags", T.text, "Comma-separated tags."),
-        column("is_active", T.bool, "Still sold."),
-        column("created_at", T.timestamp, "When it was created."),
-        column("updated_at", T.timestamp, "Last change in the source system."),
-        derived(
-            "available",
-            T.number,
-            "Units available (on hand less committed) over active locations.",
-            _stock("available"),
-        ),
-        derived("on_hand", T.number, "Units on hand over active locations.", _stock("on_hand")),
-        derived(
-            "incoming", T.number, "Units on open purchase orders over active locations.", _stock("incoming")
-        ),
-        derived(
-            "units_28d",
-            T.number,
-            f"Units sold on the {DEMAND_DAYS} whole UTC days before today (from the daily sales rollup).",
-            _units_28d,
-        ),
-        derived("daily_demand", T.number, f"units_28d / {DEMAND_DAYS}: units sold per day.", _daily_demand),
-        derived(
-            "days_of_cover",
-            T.number,
-            "available / daily_demand: days the stock lasts at the recent pace; NULL without sales. A plain "
-            "28-day mean, simpler than the Inventory tile's recency-weighted rate.",
-            lambda s: ratio(_stock("available")(s), _daily_demand(s)),
-        ),
-        derived(
-            "margin",
-            T.money,
-            "price - unit_cost; NULL without a cost.",
-            lambda s: as_value(s.table.price, T.money) - as_value(s.table.unit_cost, T.money),
-        ),
-    ),
-    {
-        "product": Relation("product", "products", "The product it is a variant of.", "product_id"),
-        "supplier": Relation("supplier", "suppliers", "Who we reorder it from.", "supplier_id"),
-    },
-    in_store=lambda t, store_id: t.product_id.in_(select(Product.id).where(Product.store_id == store_id)),
-)
 
 INVENTORY_LEVELS = Entity(
     INVENTORY_LEVEL,

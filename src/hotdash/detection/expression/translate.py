@@ -37,6 +37,8 @@ from hotdash.detection.expression.errors import ExpressionError, error_at, sugge
 from hotdash.detection.expression.fields import Entity, Field, Scope
 from hotdash.detection.expression.functions import FUNCTIONS, Arg
 from hotdash.detection.expression.registry import ENTITIES
+from hotdash.detection.expression.tunables import NAME as TUNABLE
+from hotdash.detection.expression.tunables import SLA
 from hotdash.detection.expression.types import NUMERIC, ORDERED, FieldType, comparable
 
 T = FieldType
@@ -106,11 +108,18 @@ class Translator:
         self.entity = entity
         self.scope = scope
         self.fields_used: list[str] = []
+        self.tunables_used: list[str] = []
         self._where: tuple[int, int] = (0, max(len(text) - 1, 0))
 
-    def _use(self, name: str) -> None:
+    def _use(self, name: str, tunables: tuple[str, ...] = ()) -> None:
         if name not in self.fields_used:
             self.fields_used.append(name)
+        self._read(tunables)
+
+    def _read(self, tunables: tuple[str, ...]) -> None:
+        for key in tunables:
+            if key not in self.tunables_used:
+                self.tunables_used.append(key)
 
     def fail(self, node: exp.Expr | None, code: str, message: str, **extra: Any) -> Refused:
         """Return the error to raise for `node` (or the closest enclosing node with a position)."""
@@ -382,7 +391,7 @@ class Translator:
             raise self.fail(node, "unknown_field", message, name=name)
         if relation_name is None:
             field = self._field(self.entity, name, node, None)
-            self._use(name)
+            self._use(name, field.tunables)
             return Typed(field.build(self.scope), field.type)
         relation = self.entity.relations.get(relation_name)
         if relation is None:
@@ -401,9 +410,10 @@ class Translator:
             )
         related = ENTITIES[relation.entity]
         field = self._field(related, name, node, relation_name)
-        self._use(f"{relation_name}.{name}")
+        self._use(f"{relation_name}.{name}", field.tunables)
         alias = aliased(related.model)
-        inner = Scope(alias, self.scope.now, self.scope.today, self.scope.since_28d)
+        s = self.scope
+        inner = Scope(alias, s.now, s.today, s.since_28d, s.tunables, s.store_run)
         key = getattr(self.scope.table, relation.foreign_key)
         value = select(field.build(inner)).where(alias.id == key).scalar_subquery()
         return Typed(value, field.type)
@@ -454,5 +464,9 @@ class Translator:
         args = [self.visit(a).arg() for a in raw]
         result = function.check(args)
         if not isinstance(result, FieldType):
+            if result.startswith("unknown tunable"):
+                raise self.fail(node, "unknown_tunable", result, name=name)
             raise self.fail(node, "type", f"{function.signature} {result}", name=name)
+        if function.name in (TUNABLE, SLA) and isinstance(args[-1].value, str):
+            self._read((args[-1].value,))
         return Typed(function.build(args, self.scope), result)

@@ -14,9 +14,10 @@ from sqlalchemy import ColumnElement
 from hotdash.clock import Clock, SystemClock
 from hotdash.detection.expression.api import _clock_params, _entity, _parse
 from hotdash.detection.expression.errors import ExpressionError, RuleError
-from hotdash.detection.expression.fields import Scope
+from hotdash.detection.expression.fields import Scope, StoreRun
 from hotdash.detection.expression.translate import Refused, Translator
 from hotdash.detection.expression.types import FieldType
+from hotdash.kernel.tunables import LiveTunables
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,14 @@ class CompiledValue:
     type: FieldType
 
 
-def compile_value(entity: str, text: str, *, clock: Clock | None = None) -> CompiledValue:
+def compile_value(
+    entity: str,
+    text: str,
+    *,
+    clock: Clock | None = None,
+    tunables: LiveTunables | None = None,
+    store_run: StoreRun | None = None,
+) -> CompiledValue:
     """Check a value expression (a field, a related field, arithmetic) and compile it; raise RuleError."""
     found = _entity(entity, text)
     if isinstance(found, ExpressionError):
@@ -38,7 +46,8 @@ def compile_value(entity: str, text: str, *, clock: Clock | None = None) -> Comp
     if tree is None:
         raise RuleError(errors)
     now, today, since = _clock_params(clock or SystemClock())
-    translator = Translator(text, found, Scope(found.model, now, today, since))
+    scope = Scope(found.model, now, today, since, tunables or LiveTunables(), store_run or StoreRun())
+    translator = Translator(text, found, scope)
     try:
         typed = translator.visit(tree)
     except Refused as refused:

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from hotdash.auth.deps import CurrentUser, require_role
 from hotdash.auth.models import Role, User
 from hotdash.clock import FrozenClock
-from hotdash.detection import backtest, service
+from hotdash.detection import backtest, service, thresholds
 from hotdash.detection.evaluator import Evaluator
 from hotdash.detection.expression import ENTITIES, fields_of
 from hotdash.detection.lifecycle import Match
@@ -217,6 +217,7 @@ def rule_page(request: Request, key: str, session: DbSession, user: CurrentUser)
         | {
             "rule": rule,
             "definition": definition_of(rule),
+            "tunables": thresholds.in_force(session, thresholds.used_by(rule)),
             "tile": tile_of(tile=rule.tile, entity=rule.entity),
             "open": service.open_counts(session=session).get(rule.id, 0),
             "versions": service.versions(session=session, rule=rule),

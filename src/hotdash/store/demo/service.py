@@ -52,7 +52,9 @@ def foreign_data_tables(engine: Engine) -> list[str]:
     existing = set(inspect(engine).get_table_names())
     found: list[str] = []
     with engine.connect() as connection:
-        for table in Base.metadata.sorted_tables:
+        # By name, not `sorted_tables`: sorting by foreign key needs every referred table registered, and a
+        # process that imported the kernel's tunables but not auth has threshold_overrides without users.
+        for table in (Base.metadata.tables[name] for name in sorted(Base.metadata.tables)):
             if table.name in existing and "source" in table.c:
                 row = connection.execute(select(table.c.id).where(table.c.source != SOURCE).limit(1)).first()
                 if row is not None:

@@ -14,6 +14,8 @@ import numpy as np
 from sqlalchemy import Integer, case, func, select
 from sqlalchemy.orm import Session
 
+from hotdash.kernel.tunables import load_tunables
+from hotdash.store.demand import sku_demand
 from hotdash.store.models import (
     InventoryLevel,
     PageTraffic,
@@ -22,9 +24,7 @@ from hotdash.store.models import (
     TeamMember,
     Ticket,
 )
-from hotdash.tiles.demand import sku_demand
 from hotdash.tiles.pages.record_cells import Cell, Column, Ctx, RecordTable, num, text
-from hotdash.tiles.service import load_thresholds
 
 # How far back a team member's figures and a page's traffic comparison look.
 TEAM_DAYS = 30
@@ -51,7 +51,7 @@ class Stock:
 
 def demand_days(session: Session) -> int:
     """The look-back the inventory playbook measures velocity over."""
-    return load_thresholds(session=session).int("inventory.demand_days")
+    return load_tunables(session=session).int("inventory.demand_days")
 
 
 def stock_for(ctx: Ctx, sku_ids: set[int]) -> dict[int, Stock]:
@@ -98,7 +98,7 @@ def sku_table(ctx: Ctx, skus: Sequence[Sku], title: str = "SKUs") -> RecordTable
         ).all()
     )
     days = demand_days(ctx.session)
-    urgent_cover = load_thresholds(session=ctx.session)["inventory.p0_cover_days"]
+    urgent_cover = load_tunables(session=ctx.session)["inventory.p0_cover_days"]
     table = RecordTable(
         "sku",
         title,

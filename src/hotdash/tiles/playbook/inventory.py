@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 
+# Re-exported: the tiles name the tiers through their playbook; the definition is the store's.
+from hotdash.store.sellers import Tier as Tier
 from hotdash.tiles.schemas import Status
 
 MATRIX = "Strategic Inventory Planning: Stockout Risk Assessment (Manager Decision Matrix)"
@@ -28,46 +29,6 @@ BUCKETS: tuple[tuple[str, float, float], ...] = (
     ("14-30 d", 14.0, 30.0),
     ("30+ d", 30.0, math.inf),
 )
-
-
-class Tier(StrEnum):
-    """A SKU's seller tier by revenue rank."""
-
-    top = "top"
-    mid = "mid"
-    low = "low"
-
-
-def tier_sizes(count: int, top_pct: float, mid_pct: float) -> tuple[int, int]:
-    """Return how many SKUs are top sellers and how many top-or-mid, of `count` ranked SKUs.
-
-    A share that falls between two SKUs rounds up: 20% of 7 SKUs is 1.4, so two are top sellers, and a
-    catalog of three still has one. The rounding guard keeps 20% of 10 at exactly 2.
-    """
-    top = math.ceil(round(count * top_pct / 100, 9))
-    upper = math.ceil(round(count * (top_pct + mid_pct) / 100, 9))
-    return min(top, count), min(max(upper, top), count)
-
-
-def tier_of(rank: int, sizes: tuple[int, int], revenue: float) -> Tier:
-    """Return the tier of the SKU at 0-based `rank` by revenue, given `tier_sizes`; a SKU without revenue is
-    always low."""
-    top, upper = sizes
-    if revenue <= 0 or rank >= upper:
-        return Tier.low
-    return Tier.top if rank < top else Tier.mid
-
-
-def priority(tier: Tier, cover_days: float, p0_days: float, p1_days: float) -> str | None:
-    """Return P0-P3 from the guide's matrix, or None when the SKU is not at risk.
-
-    Cover exactly at a line is on the safer side of it: 3.0 days for a top seller is P1, not P0.
-    """
-    if cover_days < p0_days:
-        return {Tier.top: "P0", Tier.mid: "P2", Tier.low: "P3"}[tier]
-    if tier is Tier.top and cover_days < p1_days:
-        return "P1"
-    return None
 
 
 def bucket(cover_days: float) -> int:

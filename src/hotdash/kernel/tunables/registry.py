@@ -1,24 +1,25 @@
-"""The playbook's thresholds: named, documented, with the operator guide's values as defaults.
+"""The registry of tunables: the operator guide's numbers, named and documented, with their defaults.
 
-Managers change them at run time (stored in `threshold_overrides`, every change audited). Where the guide
-gives a number it is the default, quoted in the help text; where it is silent the default is ours, and the
-help text says so.
+Managers change them at run time (stored in `threshold_overrides`, every change audited by the service that
+makes it). Where the guide gives a number it is the default, quoted in the help text; where it is silent the
+default is ours, and the help text says so. Tiles read them by key; default rules name them (the rule
+language's `tunable('key')` and thresholds given as keys), so one change moves both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
-from hotdash.tiles.schemas import Unit
+Unit = Literal["money", "count", "percent", "minutes", "hours", "days", "score", "rate", "per_day"]
 
 
 @dataclass(frozen=True)
-class Threshold:
-    """One tunable number of the playbook."""
+class Tunable:
+    """One tunable number of the playbook; `area` is the tile (and rule area) it belongs to."""
 
     key: str
-    tile: str
+    area: str
     label: str
     default: float
     unit: Unit
@@ -37,11 +38,11 @@ def _t(
     minimum: float,
     maximum: float,
     integer: bool = False,
-) -> Threshold:
-    return Threshold(key, key.split(".")[0], label, default, unit, help, minimum, maximum, integer)
+) -> Tunable:
+    return Tunable(key, key.split(".")[0], label, default, unit, help, minimum, maximum, integer)
 
 
-REGISTRY: tuple[Threshold, ...] = (
+REGISTRY: tuple[Tunable, ...] = (
     # Sales Pulse
     _t(
         "sales.revenue_watch_drop_pct",
@@ -440,7 +441,7 @@ REGISTRY: tuple[Threshold, ...] = (
 
 BY_KEY = {t.key: t for t in REGISTRY}
 
-# Thresholds that must stay in this order (each at most the next), checked whenever one changes.
+# Tunables that must stay in this order (each at most the next), checked whenever one changes.
 ORDERED: tuple[tuple[str, ...], ...] = (
     ("sales.revenue_watch_drop_pct", "sales.revenue_warning_drop_pct", "sales.revenue_critical_drop_pct"),
     ("cx.escalations_normal_max", "cx.escalations_high_min", "cx.escalations_critical_above"),
@@ -449,29 +450,3 @@ ORDERED: tuple[tuple[str, ...], ...] = (
     ("inventory.p0_cover_days", "inventory.p1_cover_days"),
     ("cx.refund_approval_above", "cx.high_value_above"),
 )
-
-
-class Thresholds(Mapping[str, float]):
-    """The values in force: each manager-set value, else the default."""
-
-    def __init__(self, overrides: Mapping[str, float] | None = None) -> None:
-        self._values = {t.key: t.default for t in REGISTRY}
-        for key, value in (overrides or {}).items():
-            if key in self._values:
-                self._values[key] = float(value)
-
-    def __getitem__(self, key: str) -> float:
-        return self._values[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def int(self, key: str) -> int:
-        """Return a whole-number threshold."""
-        return round(self._values[key])
-
-    def is_default(self, key: str) -> bool:
-        return self._values[key] == BY_KEY[key].default
