@@ -8,15 +8,11 @@ the tests fail, saying what to install: a browser test that skips would let a br
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 from hotdash.app import create_app
@@ -25,6 +21,7 @@ from hotdash.auth.models import Role
 from hotdash.clock import FrozenClock
 from hotdash.db.session import session_factory, unit_of_work
 from hotdash.settings import Settings
+from tests.loopback import serving
 from tests.store.demo_fixtures import DEMO_NOW, build_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,7 +35,6 @@ CHROMIUM_ARGS = [
 PASSWORD = "correct horse battery staple"
 MANAGER = "manager@example.com"
 VIEWER = "viewer@example.com"
-STARTUP_SECONDS = 20
 
 
 @dataclass
@@ -53,13 +49,6 @@ class Watched:
 
     page: Page
     problems: list[str] = field(default_factory=list)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -81,20 +70,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     engine.dispose()
 
     app = create_app(Settings(database_url=database_url), clock=FrozenClock(DEMO_NOW))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="hotdash-test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail(f"the test server did not start on port {port}", pytrace=False)
-        time.sleep(0.05)
-    try:
-        yield LiveServer(url=f"http://127.0.0.1:{port}", database_url=database_url)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(app) as url:
+        yield LiveServer(url=url, database_url=database_url)
 
 
 @pytest.fixture(scope="module")

@@ -6,21 +6,18 @@ Three anonymous 200 MiB JSON bodies used to take the server to 1.8 GB (1.4 GB st
 
 from __future__ import annotations
 
-import threading
-import time
 import tracemalloc
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from hotdash.app import create_app
 from hotdash.auth.models import Role
 from hotdash.settings import Settings
 from tests.auth.helpers import bearer
-from tests.browser.conftest import _free_port
+from tests.loopback import serving
 from tests.web.conftest import ApiToken
 from tests.web.test_api import assert_error_shape
 
@@ -74,37 +71,26 @@ def test_a_body_at_the_limit_is_read_as_usual(anon_client: TestClient, api_token
 def test_three_anonymous_giant_bodies_leave_the_servers_memory_flat(
     sqlite_url: str, sqlite_engine: object
 ) -> None:
-    app = create_app(Settings(database_url=sqlite_url))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the test server did not start", pytrace=False)
-        time.sleep(0.05)
     tracemalloc.start()
     try:
-        tracemalloc.reset_peak()
-        statuses = []
-        for _ in range(3):
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-                try:
-                    response = http.post(
-                        "/api/v1/rules",
-                        content=_chunks(200 * MIB),
-                        headers={"content-type": "application/json"},
-                    )
-                    statuses.append(response.status_code)
-                except httpx.HTTPError:
-                    # The server may close the connection once it has answered, while the client still sends.
-                    statuses.append(413)
-        _, peak = tracemalloc.get_traced_memory()
+        with serving(create_app(Settings(database_url=sqlite_url))) as url:
+            tracemalloc.reset_peak()
+            statuses = []
+            for _ in range(3):
+                with httpx.Client(base_url=url, timeout=30) as http:
+                    try:
+                        response = http.post(
+                            "/api/v1/rules",
+                            content=_chunks(200 * MIB),
+                            headers={"content-type": "application/json"},
+                        )
+                        statuses.append(response.status_code)
+                    except httpx.HTTPError:
+                        # The server may close the connection once it has answered, while the client sends.
+                        statuses.append(413)
+            _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-        server.should_exit = True
-        thread.join(timeout=10)
 
     assert statuses == [413, 413, 413]
     # Client and server together held a few chunks at a time, never the bodies.

@@ -9,7 +9,6 @@ sends them really at once.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from hotdash.app import create_app
@@ -27,7 +25,7 @@ from hotdash.auth.models import ApiToken, Role, WebSession
 from hotdash.clock import FrozenClock
 from hotdash.db.session import make_engine, session_factory, unit_of_work
 from hotdash.settings import Settings
-from tests.browser.conftest import _free_port
+from tests.loopback import serving
 from tests.store.demo_fixtures import DEMO_NOW, build_demo
 
 READERS = 20
@@ -62,21 +60,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     database_url = str(engine.url)
     engine.dispose()
     clock = FrozenClock(DEMO_NOW)
-    app = create_app(Settings(database_url=database_url), clock=clock)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the test server did not start", pytrace=False)
-        time.sleep(0.05)
-    try:
-        yield Served(f"http://127.0.0.1:{port}", database_url, clock, cookie, token)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(create_app(Settings(database_url=database_url), clock=clock)) as url:
+        yield Served(url, database_url, clock, cookie, token)
 
 
 def _get_all_at_once(served: Served, path: str) -> list[int]:
