@@ -33,6 +33,44 @@ def _wants_html(request: Request) -> bool:
 
 # API errors a person on a page gets as an HTML page with the same message (e.g. an upload past the limit).
 _PAGE_TITLES = {403: "Not allowed", 413: "Too large"}
+# The title of the page a browser gets for any other error of a page path.
+_BROWSER_TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Not allowed here",
+    409: "Conflict",
+    422: "Not valid",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+
+
+def _from_browser(request: Request) -> bool:
+    """Tell whether a person's browser asked for a page (programs and htmx fragments get JSON)."""
+    wants = request.headers.get("accept", "")
+    return _wants_html(request) and "text/html" in wants and not request.headers.get("HX-Request")
+
+
+def _maybe_page(request: Request, response: Response, status: int, code: str, message: str) -> Response:
+    """Return an HTML page with the error for a browser on a page path, else the JSON `response`."""
+    if not _from_browser(request):
+        return response
+    try:
+        title = _BROWSER_TITLES.get(status) or HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    try:
+        page = render_page(
+            request, "error.html", {"title": title, "message": message, "code": code}, status=status
+        )
+    except Exception:
+        # The page itself failed (a broken template, a missing service): the JSON still says what happened.
+        logger.exception("could not render the error page for %s", request.url.path)
+        return response
+    for name in ("Allow", "Retry-After", "WWW-Authenticate"):
+        if name in response.headers:
+            page.headers[name] = response.headers[name]
+    return page
 
 
 def _code_for(status: int) -> str:
@@ -69,14 +107,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
                 {"title": _PAGE_TITLES[exc.status_code], "message": exc.message, "code": exc.code},
                 status=exc.status_code,
             )
-        return error_response(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
+        answer = error_response(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
+        return _maybe_page(request, answer, exc.status_code, exc.code, exc.message)
     message = str(exc.detail)
     # Starlette's own texts ("Not Found") name the status but not what was asked for.
     if exc.status_code == 404 and exc.detail == HTTPStatus.NOT_FOUND.phrase:
         message = f"Nothing here: {request.url.path} is not a page or API endpoint of HotDash."
     elif exc.status_code == 405 and exc.detail == HTTPStatus.METHOD_NOT_ALLOWED.phrase:
         message = f"{request.method} is not allowed on {request.url.path}."
-    return error_response(exc.status_code, _code_for(exc.status_code), message, headers=exc.headers)
+    code = _code_for(exc.status_code)
+    answer = error_response(exc.status_code, code, message, headers=exc.headers)
+    return _maybe_page(request, answer, exc.status_code, code, message)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -91,7 +132,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     if first is not None:
         where = ".".join(str(part) for part in first["loc"] if part != "body") or "request"
         message = f"The request is not valid: {where}: {first['msg']}."
-    return error_response(422, "validation_error", message, {"errors": problems})
+    answer = error_response(422, "validation_error", message, {"errors": problems})
+    return _maybe_page(request, answer, 422, "validation_error", message)
 
 
 async def _service_unavailable(request: Request, exc: Exception) -> Response:
@@ -119,11 +161,12 @@ async def _page_error(request: Request, exc: Exception) -> Response:
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     # The traceback goes to the log, never to the client: it can name tables, paths and data.
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(
-        500,
-        "internal_error",
+    message = (
         "Something went wrong on our side. The error was logged; try again, and tell your administrator "
-        "if it keeps happening.",
+        "if it keeps happening."
+    )
+    return _maybe_page(
+        request, error_response(500, "internal_error", message), 500, "internal_error", message
     )
 
 
