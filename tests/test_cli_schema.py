@@ -58,6 +58,8 @@ ARGUMENTS: dict[str, list[str]] = {
     "rules disable": ["some-rule"],
     "rules import": ["{file}"],
     "rules run": ["--once"],
+    "jobs show": ["1"],
+    "jobs retry": ["1"],
 }
 
 runner = CliRunner()
