@@ -11,6 +11,7 @@ it is asked for and cannot start, the tests fail (never skip) so CI cannot pass 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,10 +67,21 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'hotdash.db'}"
 
 
-@pytest.fixture
-def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
-    engine = make_engine(sqlite_url)
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per run; each test gets a copy (migrating takes seconds)."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
+    # Closing the last connection checkpoints the WAL into the file, so the file alone is the database.
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str, sqlite_template: Path) -> Iterator[Engine]:
+    shutil.copyfile(sqlite_template, sqlite_url.removeprefix("sqlite:///"))
+    engine = make_engine(sqlite_url)
     yield engine
     engine.dispose()
 
@@ -104,12 +116,28 @@ def pg_url(pg_server: PgServer) -> Iterator[str]:
         pg_server.drop_database(name)
 
 
-@pytest.fixture
-def pg_engine(pg_url: str) -> Iterator[Engine]:
-    engine = make_engine(pg_url)
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer) -> str:
+    """The name of a database migrated to head once per run, copied by each test that needs one."""
+    name = f"hotdash_template_{uuid.uuid4().hex[:8]}"
+    pg_server.create_database(name)
+    engine = make_engine(pg_server.url(name))
     migrate.upgrade(engine)
-    yield engine
+    # CREATE DATABASE ... TEMPLATE refuses a template anyone is connected to.
     engine.dispose()
+    return name
+
+
+@pytest.fixture
+def pg_engine(pg_server: PgServer, pg_template: str) -> Iterator[Engine]:
+    name = f"hotdash_test_{uuid.uuid4().hex[:12]}"
+    pg_server.create_database(name, template=pg_template)
+    engine = make_engine(pg_server.url(name))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        pg_server.drop_database(name)
 
 
 @pytest.fixture(params=BACKENDS)

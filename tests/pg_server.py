@@ -216,9 +216,17 @@ class PgServer:
             connect_timeout=5,
         )
 
-    def create_database(self, name: str) -> None:
+    def create_database(self, name: str, *, template: str | None = None) -> None:
+        """Create `name`, empty or as a copy of the database `template` (which nobody may be connected to)."""
         with self.admin_connection() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            if template is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            else:
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                        sql.Identifier(name), sql.Identifier(template)
+                    )
+                )
 
     def drop_database(self, name: str) -> None:
         # FORCE ends sessions a failed test left open, which would otherwise make the drop fail.
