@@ -88,17 +88,18 @@ def load(name: str) -> Any:
 class LazyGroup(TyperGroup):
     """The root group: lists `COMMANDS` without importing them, loads one when it is asked for."""
 
-    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+    # `ctx` is Typer's vendored click context; `Any` because that module is private to Typer.
+    def list_commands(self, ctx: Any) -> list[str]:
         """Return the command names in the order of `COMMANDS`."""
         return list(COMMANDS)
 
-    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         """Return the command `cmd_name`, loading it on first use."""
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             self.commands[cmd_name] = load(cmd_name)
         return self.commands.get(cmd_name)
 
-    def format_commands(self, ctx: typer.Context, formatter: Any) -> None:  # type: ignore[override]
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
         """List the commands with their help lines, without loading any."""
         with formatter.section("Commands"):
             formatter.write_dl([(name, lazy.help) for name, lazy in COMMANDS.items()])
