@@ -18,7 +18,7 @@ from hotdash.auth.models import Role
 from hotdash.settings import Settings
 from tests.auth.helpers import bearer
 from tests.loopback import serving
-from tests.web.conftest import ApiToken
+from tests.web.conftest import AddShop, ApiToken
 from tests.web.test_api import assert_error_shape
 
 MESSAGE = "The request body is larger than the 1 MB HotDash accepts here (HOTDASH_REQUEST_MAX_BYTES)."
@@ -95,3 +95,21 @@ def test_three_anonymous_giant_bodies_leave_the_servers_memory_flat(
     assert statuses == [413, 413, 413]
     # Client and server together held a few chunks at a time, never the bodies.
     assert peak < 16 * MIB, f"peak traced memory {peak / MIB:.1f} MiB"
+
+
+def test_routes_with_a_limit_of_their_own_keep_it(
+    anon_client: TestClient, api_token: ApiToken, add_shop: AddShop
+) -> None:
+    # A 2 MB upload passes the upload route's own 256 MB limit, where the default 1 MB would refuse it.
+    add_shop()
+    rows = "".join(f"c{n},c{n}@example.com,Customer {n},2026-01-01T00:00:00Z\n" for n in range(40_000))
+    body = ("external_id,email,name,created_at\n" + rows).encode()
+    assert len(body) > 2 * MIB
+    response = anon_client.post(
+        "/api/v1/imports/customers",
+        files={"file": ("many.csv", body, "text/csv")},
+        headers=bearer(api_token(Role.operator)),
+    )
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["inserted"], response.json()["rejected"]) == (40_000, 0)
