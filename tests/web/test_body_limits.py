@@ -102,8 +102,9 @@ def test_routes_with_a_limit_of_their_own_keep_it(
 ) -> None:
     # A 2 MB upload passes the upload route's own 256 MB limit, where the default 1 MB would refuse it.
     add_shop()
-    rows = "".join(f"c{n},c{n}@example.com,Customer {n},2026-01-01T00:00:00Z\n" for n in range(40_000))
-    body = ("external_id,email,name,created_at\n" + rows).encode()
+    moment = "2026-01-01T00:00:00Z"
+    rows = "".join(f"c{n},c{n}@example.com,Customer {n},{moment},{moment}\n" for n in range(40_000))
+    body = ("external_id,email,name,created_at,updated_at\n" + rows).encode()
     assert len(body) > 2 * MIB
     response = anon_client.post(
         "/api/v1/imports/customers",
