@@ -27,6 +27,7 @@ from hotdash.detection import backtest as backtests
 from hotdash.detection import rulefile, service
 from hotdash.detection.defaults import install_defaults
 from hotdash.detection.evaluator import Evaluator
+from hotdash.detection.models import RuleEvaluation
 from hotdash.detection.scheduler.jobs import DetectionRunner, run_cycle
 from hotdash.store.models import Store
 
@@ -230,6 +231,23 @@ def install_defaults_command() -> None:
     )
 
 
+def _outcome(evaluation: RuleEvaluation) -> str:
+    if evaluation.error:
+        return f"ERROR {evaluation.error}"
+    return (
+        f"{evaluation.matches} matches, +{evaluation.opened} -{evaluation.resolved} !{evaluation.realerted}"
+    )
+
+
+def _cycle_summary(results: list[RuleEvaluation]) -> str:
+    """One line for a scheduled cycle: how many rules ran and what changed."""
+    opened = sum(e.opened for e in results)
+    resolved = sum(e.resolved for e in results)
+    failed = sum(1 for e in results if e.error)
+    rules = f"{len(results)} rule{'s' if len(results) != 1 else ''}"
+    return f"ran {rules}: {opened} opened, {resolved} resolved, {failed} failed"
+
+
 def run(
     once: Annotated[bool, typer.Option("--once", help="One cycle of every enabled rule, then exit.")] = False,
 ) -> None:
@@ -240,27 +258,31 @@ def run(
             results = run_cycle(session=session, evaluator=Evaluator(clock), trigger="manual")
             names = {r.id: r.key for r in service.list_rules(session=session)}
             for e in results:
-                outcome = (
-                    f"ERROR {e.error}"
-                    if e.error
-                    else f"{e.matches} matches, +{e.opened} -{e.resolved} !{e.realerted}"
-                )
                 console.print(
-                    f"{names.get(e.rule_id, e.rule_id)}: {outcome} ({e.duration_ms:.0f} ms)", markup=False
+                    f"{names.get(e.rule_id, e.rule_id)}: {_outcome(e)} ({e.duration_ms:.0f} ms)", markup=False
                 )
         return
     with current_database() as engine:
-        runner = DetectionRunner(session_factory(engine), clock)
+        factory = session_factory(engine)
+        runner = DetectionRunner(factory, clock)
         evaluator = Evaluator(clock)
         console.print("running detection rules each minute (Ctrl+C stops)", markup=False)
         try:
             while True:
-                for e in runner.tick(evaluator):
-                    if e.error:
-                        err_console.print(f"rule {e.rule_id} failed: {e.error}", markup=False)
+                results = runner.tick(evaluator)
+                if results:
+                    # A line per cycle, and one per rule that changed something or failed: a terminal left
+                    # running shows that the schedule is alive and what it found, not a blank screen.
+                    with factory() as session:
+                        names = {r.id: r.key for r in service.list_rules(session=session)}
+                    console.print(f"{clock.now():%H:%M:%S} {_cycle_summary(results)}", markup=False)
+                    for e in results:
+                        if e.error or e.opened or e.resolved or e.realerted:
+                            target = err_console if e.error else console
+                            target.print(f"  {names.get(e.rule_id, e.rule_id)}: {_outcome(e)}", markup=False)
                 time.sleep(1.0)
         except KeyboardInterrupt:
-            pass
+            console.print("stopped", markup=False)
 
 
 def register(app: typer.Typer) -> None:

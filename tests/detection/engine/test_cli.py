@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
 from hotdash import cli
 from hotdash.db import migrate
 from hotdash.db.session import make_engine, session_factory, unit_of_work
+from hotdash.detection import rules_cli
+from hotdash.detection.models import Detection, RuleEvaluation
 from hotdash.settings import Settings, get_settings
 from hotdash.store import models as m
 from tests.tiles.builders import add
@@ -92,3 +96,32 @@ def test_the_rule_commands_work_on_the_default_pack(database: str, tmp_path: Pat
     assert refused.exit_code == 1
     assert f"line {line}: rule orders.delayed_72h, expression" in said(refused)
     assert run("show", "nope").exit_code == 1
+
+
+def test_run_on_the_schedule_says_what_each_cycle_did(database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run("install-defaults").exit_code == 0
+    monkeypatch.setattr(rules_cli.time, "sleep", _stop_after_first_cycle)
+
+    result = run("run")
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "running detection rules each minute (Ctrl+C stops)"
+    engine = make_engine(database)
+    try:
+        with session_factory(engine)() as session:
+            ran = session.scalar(select(func.count()).select_from(RuleEvaluation))
+            opened = session.scalar(select(func.count()).select_from(Detection))
+    finally:
+        engine.dispose()
+    assert ran
+    assert opened  # the late order is found by the delay rules
+    summary = re.fullmatch(r"\d\d:\d\d:\d\d ran (\d+) rules: (\d+) opened, 0 resolved, 0 failed", lines[1])
+    assert summary is not None, lines[1]
+    assert (int(summary.group(1)), int(summary.group(2))) == (ran, opened)
+    assert "  orders.delayed_72h: 1 matches, +1 -0 !0" in lines
+    assert lines[-1] == "stopped"
+
+
+def _stop_after_first_cycle(_seconds: float) -> None:
+    raise KeyboardInterrupt
