@@ -13,6 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hotdash.db.dialects import epoch_seconds
 from hotdash.detection.expression.types import FieldType
+from hotdash.kernel.calendar import BusinessCalendar
 from hotdash.kernel.entities import Entity as RecordEntity
 from hotdash.kernel.tunables import LiveTunables
 from hotdash.store import definitions
@@ -31,6 +32,7 @@ class StoreRun:
         self._at: tuple[Session, Store | None, datetime, Mapping[str, float]] | None = None
         self._assessed: Assessment | None = None
         self._cutoffs: dict[float, datetime] = {}
+        self._calendar: BusinessCalendar | None = None
 
     def begin(
         self, *, session: Session, store: Store | None, now: datetime, values: Mapping[str, float]
@@ -39,6 +41,7 @@ class StoreRun:
         if self._at is None or self._at[1:] != (store, now, values) or self._at[0] is not session:
             self._at, self._assessed = (session, store, now, values), None
             self._cutoffs.clear()
+            self._calendar = None
 
     def sla_cutoff(self, minutes: float) -> datetime:
         """Return the instant before which a clock started has used up `minutes` business minutes by now,
@@ -49,9 +52,11 @@ class StoreRun:
         if store is None:
             return now
         if minutes not in self._cutoffs:
-            # The one business calendar and its one boundary (kernel.calendar), as the tiles use it.
-            calendar = store_calendar(session=session, store=store)
-            self._cutoffs[minutes] = calendar.breach_cutoff(now, minutes)
+            # The one business calendar and its one boundary (kernel.calendar), as the tiles use it; read
+            # once per store and run, whatever the number of SLA lengths the rules ask about.
+            if self._calendar is None:
+                self._calendar = store_calendar(session=session, store=store)
+            self._cutoffs[minutes] = self._calendar.breach_cutoff(now, minutes)
         return self._cutoffs[minutes]
 
     def assessment(self) -> Assessment:
